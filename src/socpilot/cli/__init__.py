@@ -1,0 +1,13 @@
+"""The ``socpilot`` command: one typer app; each stage's commands live in their own module."""
+
+from __future__ import annotations
+
+from socpilot.cli.app import app
+from socpilot.cli import ingest_cmd as _ingest_cmd  # noqa: F401  (registers commands)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

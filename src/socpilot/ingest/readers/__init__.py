@@ -1,0 +1,27 @@
+"""The readers socpilot knows, most specific first: auto-detection asks each in turn."""
+
+from __future__ import annotations
+
+from socpilot.ingest.reader import Reader
+
+
+def all_readers() -> list[Reader]:
+    # Imported here so a worker process pays only for what it uses.
+    readers: list[Reader] = []
+    return readers
+
+
+def reader_by_source(source: str) -> Reader:
+    for reader in all_readers():
+        if reader.source == source:
+            return reader
+    known = ", ".join(sorted(r.source for r in all_readers()))
+    raise KeyError(f"unknown source {source!r}; known sources: {known}")
+
+
+def detect_reader(name: str, head: bytes) -> Reader | None:
+    lowered = name.lower()
+    for reader in all_readers():
+        if reader.sniff(lowered, head):
+            return reader
+    return None

@@ -1,0 +1,132 @@
+"""Turn batches of event dicts into Parquet parts, one per (source, day), in a staging folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from socpilot.model.event import EVENT_ARROW_SCHEMA, EVENT_COLUMNS
+
+BATCH_ROWS = 50_000
+_MAP_TYPE = EVENT_ARROW_SCHEMA.field("fields").type
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    staged: str  # file name inside the staging folder
+    relpath: str  # where it lands below the store's events folder
+    source: str
+    day: str
+    rows: int
+    min_time: datetime
+    max_time: datetime
+
+
+def _day(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def _column(name: str, values: list[Any], typ: pa.DataType) -> pa.Array:
+    try:
+        return pa.array(values, type=typ)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError):
+        return pa.array([_coerce(v, typ) for v in values], type=typ)
+
+
+def _coerce(value: Any, typ: pa.DataType) -> Any:
+    """Best-effort per-value conversion; a value that will not convert becomes null."""
+    if value is None:
+        return None
+    try:
+        if pa.types.is_integer(typ):
+            number = int(value)
+            return number if -(2**63) <= number < 2**63 else None
+        if pa.types.is_floating(typ):
+            return float(value)
+        if pa.types.is_string(typ):
+            return value if isinstance(value, str) else str(value)
+        if pa.types.is_boolean(typ):
+            return bool(value)
+        if pa.types.is_list(typ):
+            return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+    except (TypeError, ValueError):
+        return None
+    return value
+
+
+def _map_column(values: list[dict[str, str] | None]) -> pa.Array:
+    keys: list[str] = []
+    items: list[Any] = []
+    offsets: list[int | None] = [0]
+    for record in values:
+        if record is None:
+            offsets.append(len(keys))
+            continue
+        keys.extend(record.keys())
+        items.extend(record.values())
+        offsets.append(len(keys))
+    try:
+        item_array = pa.array(items, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        item_array = pa.array([None if v is None else str(v) for v in items], type=pa.string())
+    return pa.MapArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(keys, pa.string()), item_array)
+
+
+def to_table(rows: list[dict[str, Any]]) -> pa.Table:
+    columns = []
+    for name in EVENT_COLUMNS:
+        field = EVENT_ARROW_SCHEMA.field(name)
+        values = [row.get(name) for row in rows]
+        if name == "fields":
+            columns.append(_map_column(values))
+        else:
+            columns.append(_column(name, values, field.type))
+    return pa.Table.from_arrays(columns, schema=EVENT_ARROW_SCHEMA)
+
+
+class PartWriter:
+    """Buffers events per (source, day) and writes each full batch as its own staged part.
+
+    Parts are written under a temporary name and renamed when complete, so a killed
+    process leaves no half-written file with a final name.
+    """
+
+    def __init__(self, staging: Path, prefix: str) -> None:
+        self.staging = staging
+        self.prefix = prefix
+        self.buffers: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.parts: list[PartInfo] = []
+        staging.mkdir(parents=True, exist_ok=True)
+
+    def add(self, event: dict[str, Any]) -> None:
+        key = (event["source"], _day(event["time"]))
+        buffer = self.buffers.setdefault(key, [])
+        buffer.append(event)
+        if len(buffer) >= BATCH_ROWS:
+            self._flush(key)
+
+    def close(self) -> list[PartInfo]:
+        for key in list(self.buffers):
+            self._flush(key)
+        return self.parts
+
+    def _flush(self, key: tuple[str, str]) -> None:
+        rows = self.buffers.pop(key, [])
+        if not rows:
+            return
+        source, day = key
+        table = to_table(rows)
+        name = f"{self.prefix}-{len(self.parts):05d}.parquet"
+        tmp = self.staging / (name + ".tmp")
+        pq.write_table(table, tmp, compression="zstd", compression_level=1)
+        os.replace(tmp, self.staging / name)
+        times = [row["time"] for row in rows]
+        self.parts.append(
+            PartInfo(name, f"source={source}/day={day}/{name}", source, day, len(rows), min(times), max(times))
+        )
