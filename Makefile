@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q -n 2 --dist loadfile -p no:cacheprovider
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(AREAS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
