@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS parts (
     path VARCHAR PRIMARY KEY, input_key VARCHAR, source VARCHAR, day VARCHAR, rows BIGINT,
     min_time TIMESTAMPTZ, max_time TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS quarantine (
-    input_key VARCHAR, file VARCHAR, "offset" BIGINT, reason VARCHAR, head BLOB, at TIMESTAMPTZ);
+    input_key VARCHAR, file VARCHAR, "offset" BIGINT, reason VARCHAR, head BLOB, quarantined_at TIMESTAMPTZ);
 """
 
 
