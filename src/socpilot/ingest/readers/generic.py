@@ -1,0 +1,70 @@
+"""Generic JSON and CSV logs, normalized by a field mapping the user writes (``--mapping FILE``).
+
+The mapping format is the one the built-in readers use (see ``field_mapping``):
+source name, time field and format, source field -> Event field. Every source
+field, mapped or not, stays in ``fields``. CSV files have a header line and one
+record per line (quoted separators are fine, quoted line breaks are not).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from socpilot.ingest.inputs import Input, iter_lines
+from socpilot.ingest.quarantine import Quarantined
+from socpilot.ingest.reader import EventDict
+from socpilot.ingest.readers.field_mapping import FieldMapping, builtin_mapping
+from socpilot.ingest.readers.json_records import JsonRecord
+from socpilot.ingest.readers.mapped_json import MappedJsonReader
+
+_CSV_SUFFIXES = (".csv", ".tsv")
+
+
+class GenericReader(MappedJsonReader):
+    source = "generic"
+    description = "JSON lines, JSON arrays or CSV with a user-supplied field mapping (--mapping FILE)"
+    strict_time = True
+
+    def __init__(self, mapping: FieldMapping | None = None) -> None:
+        self.mapping = mapping or builtin_mapping("generic")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.mapping,))
+
+    def sniff(self, name: str, head: bytes) -> bool:
+        # Never guessed: any JSON or CSV would match. Chosen by --source generic or --mapping.
+        return False
+
+    def mapping_for(self, record: dict[str, Any], log_type: str | None) -> FieldMapping:
+        return self.mapping
+
+    def read(self, inp: Input) -> Iterator[EventDict | Quarantined]:
+        is_csv = self.mapping.format == "csv" or (
+            self.mapping.format is None and inp.name.lower().endswith(_CSV_SUFFIXES))
+        yield from self._read_csv(inp) if is_csv else super().read(inp)
+
+    def _read_csv(self, inp: Input) -> Iterator[EventDict | Quarantined]:
+        delimiter = "\t" if self.mapping.format is None and inp.name.lower().endswith(".tsv") \
+            else self.mapping.delimiter
+        header: list[str] | None = None
+        with inp.open() as stream:
+            for item in iter_lines(stream):
+                if isinstance(item, Quarantined):
+                    yield item
+                    return
+                lineno, line = item
+                text = line.rstrip(b"\r\n").decode("utf-8", "replace").removeprefix("\ufeff")
+                if not text.strip():
+                    continue
+                row = next(csv.reader([text], delimiter=delimiter))
+                if header is None:
+                    header = [name.strip() for name in row]
+                    continue
+                if len(row) != len(header):
+                    yield Quarantined.of(lineno, f"line {lineno} has {len(row)} columns, the header has "
+                                         f"{len(header)}; skipped, the other lines were kept", line)
+                    continue
+                record = {name: value for name, value in zip(header, row, strict=True) if value != ""}
+                yield self.normalize(JsonRecord(lineno, record, text))

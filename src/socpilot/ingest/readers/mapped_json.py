@@ -1,0 +1,65 @@
+"""The shared shape of the JSON log readers: records in, a field mapping applied, a refinement.
+
+Each cloud and identity reader only says which mapping a record takes (YAML data in
+``mappings/``) and what its source needs beyond a mapping (outcome rules, names
+derived from ARNs, ...).
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from socpilot.ingest.inputs import Input
+from socpilot.ingest.quarantine import Quarantined
+from socpilot.ingest.reader import EventDict, Reader
+from socpilot.ingest.readers.field_mapping import (
+    UNDATED,
+    FieldMapping,
+    Flat,
+    canonicalize,
+    flatten,
+    source_fields,
+)
+from socpilot.ingest.readers.json_records import JsonRecord, iter_json_records, unwrap_panther
+
+
+class MappedJsonReader(Reader):
+    # A time that does not parse: vendor logs keep the record as undated, while the
+    # generic reader quarantines it (its mapping is the user's, and most likely wrong).
+    strict_time: ClassVar[bool] = False
+
+    @abstractmethod
+    def mapping_for(self, record: dict[str, Any], log_type: str | None) -> FieldMapping:
+        """The mapping a record takes (a reader may hold several: sign-ins, audit, activity)."""
+
+    def refine(self, event: EventDict, record: dict[str, Any], flat: Flat) -> None:
+        """Fill what a mapping cannot express; the default needs nothing more."""
+
+    def read(self, inp: Input) -> Iterator[EventDict | Quarantined]:
+        for item in iter_json_records(inp):
+            yield item if isinstance(item, Quarantined) else self.normalize(item)
+
+    def normalize(self, item: JsonRecord) -> EventDict | Quarantined:
+        """One record as an Event dict, or quarantined with the reason it could not be."""
+        # Panther's test wrapper is unwrapped; its ``p_*`` fields stay in ``fields``.
+        record, log_type = unwrap_panther(item.record)
+        try:
+            mapping = self.mapping_for(record, log_type)
+            record = canonicalize(record, mapping.canonical)
+            flat = flatten(record)
+            try:
+                time = mapping.time_of(flat)
+            except ValueError:
+                if self.strict_time:
+                    raise
+                time = None
+            event = mapping.apply(flat)
+            event.update(time=time or UNDATED, raw=item.raw, offset=item.offset, source=mapping.source,
+                         fields=source_fields(record, flat))
+            self.refine(event, record, flat)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return Quarantined.of(item.offset, f"record {item.offset} cannot be normalized ({exc}); skipped, "
+                                  "the other records were kept", item.raw)
+        return event

@@ -1,0 +1,40 @@
+"""Okta System Log: JSON lines or arrays, as the API, exports and Panther's tests give them.
+
+The mapping is data (``mappings/okta.yaml``); this file adds the MFA evidence a
+mapping cannot express: an ``auth_via_mfa`` event, or a factor named in the debug data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from socpilot.ingest.reader import EventDict
+from socpilot.ingest.readers.field_mapping import FieldMapping, Flat, builtin_mapping, first
+from socpilot.ingest.readers.json_records import first_record, unwrap_panther
+from socpilot.ingest.readers.mapped_json import MappedJsonReader
+
+_PANTHER_LOG_TYPE = "Okta.SystemLog"
+_OKTA_KEYS = frozenset({"published", "legacyeventtype", "displaymessage", "actor", "authenticationcontext"})
+
+
+class OktaReader(MappedJsonReader):
+    source = "okta"
+    description = "Okta System Log (JSON lines or arrays, Panther test events)"
+
+    def sniff(self, name: str, head: bytes) -> bool:
+        record = first_record(head)
+        if record is None:
+            return False
+        log, log_type = unwrap_panther(record)
+        if log_type is not None:
+            return log_type == _PANTHER_LOG_TYPE
+        keys = {k.lower() for k in log}
+        return "eventtype" in keys and len(keys & _OKTA_KEYS) >= 2
+
+    def mapping_for(self, record: dict[str, Any], log_type: str | None) -> FieldMapping:
+        return builtin_mapping("okta")
+
+    def refine(self, event: EventDict, record: dict[str, Any], flat: Flat) -> None:
+        code = event.get("event_code") or ""
+        if code.startswith("user.authentication.auth_via_mfa") or first(flat, ["debugContext.debugData.factor"]):
+            event["auth_mfa"] = True
