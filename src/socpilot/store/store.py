@@ -109,21 +109,23 @@ class Store:
         return [str(self.events_dir / row[0]) for row in rows]
 
     # -- reading ---------------------------------------------------------------
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB session with the catalog attached read-only and an ``events`` view.
+    def connect(self, parts: list[str] | None = None) -> duckdb.DuckDBPyConnection:
+        """A read-only DuckDB session: the catalog opened READ_ONLY, with a temporary ``events`` view.
 
-        Nothing reachable from this session can change the store: the only database
-        file is attached READ_ONLY, and ``events`` is a view over committed parts.
+        Nothing reachable from this session can change the store: the database file is
+        opened read-only and ``events`` is a view over committed parts (or over the given
+        ``parts``, for incremental work). Catalog tables are reachable as ``catalog.<name>``.
+        Close it before writing to the catalog from the same process: DuckDB refuses a
+        read-write handle while a read-only one is open.
         """
-        con = duckdb.connect()
-        con.execute(f"ATTACH '{self.catalog_path}' AS catalog (READ_ONLY)")
-        paths = self.part_paths()
+        paths = self.part_paths() if parts is None else parts
+        con = duckdb.connect(str(self.catalog_path), read_only=True)
         if paths:
-            con.execute("CREATE VIEW events AS SELECT * FROM read_parquet($paths)".replace(
+            con.execute("CREATE TEMP VIEW events AS SELECT * FROM read_parquet($paths)".replace(
                 "$paths", "[" + ", ".join(_quote(p) for p in paths) + "]"))
         else:
             con.register("empty_events", EVENT_ARROW_SCHEMA.empty_table())
-            con.execute("CREATE VIEW events AS SELECT * FROM empty_events")
+            con.execute("CREATE TEMP VIEW events AS SELECT * FROM empty_events")
         return con
 
 
