@@ -1,0 +1,23 @@
+"""Correlation and explanation: alerts become incidents, fleet-wide patterns and narratives.
+
+Public API (each takes a ``socpilot.api.Workspace``): ``correlate``, ``list_incidents``,
+``incident`` (the narrative document), ``show`` (rendered), ``set_status``, ``fleet_patterns``.
+"""
+
+from socpilot.correlate.fleet import FleetPattern
+from socpilot.correlate.incidents import Incident
+from socpilot.correlate.run import (
+    CorrelationReport,
+    IncidentNotFound,
+    correlate,
+    fleet_patterns,
+    incident,
+    list_incidents,
+    set_status,
+    show,
+    stored_alerts,
+)
+from socpilot.correlate.schema import NarrativeDocument
+
+__all__ = ["CorrelationReport", "FleetPattern", "Incident", "IncidentNotFound", "NarrativeDocument", "correlate",
+           "fleet_patterns", "incident", "list_incidents", "set_status", "show", "stored_alerts"]

@@ -1,0 +1,101 @@
+"""The entity graph: alerts joined through the entities they share, within a time window.
+
+Alerts are nodes; an alert is joined to the next alert (in time) that names the same
+entity when the gap between them is within the window. Connected alerts form one
+incident. Entities found in alerts of many hosts (DNS servers, proxies, service
+accounts) are hubs: they join nothing, or every host would be one incident.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import pairwise
+
+from socpilot.model.alert import Alert, Entity
+
+# Entity kinds that name where an alert happened rather than what it touched.
+_ANCHOR_KINDS = ("user", "cloud_principal", "access_key")
+
+
+@dataclass(frozen=True)
+class AlertNode:
+    """An alert with its normalised entities and the hosts it happened on."""
+
+    alert: Alert
+    entities: frozenset[Entity]
+    hosts: frozenset[str]
+
+    @property
+    def anchors(self) -> frozenset[str]:
+        """What the alert is about: its hosts, else (cloud, identity) its principals."""
+        if self.hosts:
+            return frozenset("host:" + h for h in self.hosts)
+        return frozenset(f"{e.kind}:{e.value}" for e in self.entities if e.kind in _ANCHOR_KINDS)
+
+    def link_keys(self) -> frozenset[Entity]:
+        return self.entities | {Entity(kind="host", value=h) for h in self.hosts}
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+@dataclass(frozen=True)
+class EntityGraph:
+    nodes: Sequence[AlertNode]
+
+    def entity_alerts(self) -> dict[Entity, list[int]]:
+        """Every entity and the alerts (node indexes) that name it."""
+        index: dict[Entity, list[int]] = defaultdict(list)
+        for i, node in enumerate(self.nodes):
+            for entity in node.link_keys():
+                index[entity].append(i)
+        return index
+
+    def hubs(self, max_anchors: int) -> set[Entity]:
+        """Entities named by alerts of more than ``max_anchors`` distinct hosts or principals.
+
+        A host is never a hub for its own alerts: only entities other than the alert's own
+        hosts count, so a domain controller's alerts still join each other.
+        """
+        spread: dict[Entity, set[str]] = defaultdict(set)
+        for node in self.nodes:
+            own = {Entity(kind="host", value=h) for h in node.hosts}
+            for entity in node.entities - own:
+                spread[entity] |= node.anchors
+        return {e for e, anchors in spread.items() if len(anchors) > max_anchors}
+
+    def components(self, window: timedelta, hubs: set[Entity]) -> list[list[int]]:
+        """Groups of node indexes joined through shared non-hub entities within ``window``."""
+        uf = _UnionFind(len(self.nodes))
+        for entity, members in self.entity_alerts().items():
+            if entity in hubs:  # a hub joins nothing, except a host its own alerts
+                members = [i for i in members if entity.kind == "host" and entity.value in self.nodes[i].hosts]
+            ordered = sorted(members, key=lambda i: self.nodes[i].alert.first_time)
+            reach = None  # the latest last_time of the run of joined alerts so far
+            for prev, cur in pairwise(ordered):
+                prev_last = self.nodes[prev].alert.last_time
+                reach = prev_last if reach is None else max(reach, prev_last)
+                if self.nodes[cur].alert.first_time - reach <= window:
+                    uf.union(prev, cur)
+                else:
+                    reach = None
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i in range(len(self.nodes)):
+            groups[uf.find(i)].append(i)
+        return sorted(groups.values(), key=lambda g: min(self.nodes[i].alert.first_time for i in g))

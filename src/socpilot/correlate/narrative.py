@@ -1,0 +1,306 @@
+"""The incident narrative: templates (data) filled from the evidence, each sentence citing it.
+
+Sentences say what is known (the evidence shows it), what is inferred (our reading of the
+evidence) and what is missing (what the store cannot show). Alert sentences follow the
+alerts in time; context comes first and gaps last. A sentence whose evidence is not in
+the store is not written, so every sentence shown can be checked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from socpilot.correlate.evidence import Evidence
+from socpilot.correlate.fleet import FleetPattern
+from socpilot.correlate.incidents import Incident
+from socpilot.correlate.links import AddressBook
+from socpilot.correlate.schema import (
+    AlertSummary,
+    EvidenceCounts,
+    NarrativeDocument,
+    Sentence,
+    SentenceKind,
+    TimelineEntry,
+)
+from socpilot.correlate.settings import Settings
+from socpilot.correlate.tactics import chain, stage
+from socpilot.correlate.templates import fill, template
+from socpilot.model.alert import LEVEL_RANK, Alert
+
+_VALUE_LIMIT = 240
+
+
+def when(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def clip(value: Any, limit: int = _VALUE_LIMIT) -> str:
+    """A log value as one bounded line of text (it is data, shown as such)."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def duration(seconds: float) -> str:
+    sign = "-" if seconds < 0 else ""
+    minutes = round(abs(seconds) / 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{sign}{hours} h {minutes:02d} min" if hours else f"{sign}{minutes} min"
+
+
+def listing(items: Sequence[str], limit: int = 3) -> str:
+    shown = list(items[:limit])
+    rest = len(items) - len(shown)
+    if rest > 0:
+        shown.append(f"{rest} more")
+    return ", ".join(shown[:-1]) + (" and " if len(shown) > 1 else "") + shown[-1] if shown else "none"
+
+
+def summarise(row: Mapping[str, Any]) -> str:
+    """One line saying what an event is."""
+    kind = row.get("class_name") or "event"
+    if row.get("process_cmd"):
+        parent = f" (parent {clip(row['parent_name'], 60)})" if row.get("parent_name") else ""
+        return f"{kind}: {clip(row['process_cmd'], 160)}{parent}"
+    if row.get("dns_query"):
+        answers = row.get("dns_answers") or []
+        return f"dns: {clip(row['dns_query'], 120)}" + (f" -> {clip(', '.join(answers[:3]), 80)}" if answers else "")
+    if row.get("cloud_action"):
+        return f"{kind}: {clip(row['cloud_action'], 80)} by {clip(row.get('cloud_principal') or '?', 80)}"
+    if row.get("finding_title"):
+        return f"{kind}: {clip(row['finding_title'], 160)}"
+    if row.get("src_ip") or row.get("dst_ip"):
+        src = f"{row.get('src_ip') or '?'}:{row.get('src_port') or ''}".rstrip(":")
+        dst = f"{row.get('dst_ip') or '?'}:{row.get('dst_port') or ''}".rstrip(":")
+        proto = row.get("app_protocol") or row.get("protocol") or ""
+        return clip(f"{kind}: {src} -> {dst} {proto}".strip(), 200)
+    code = row.get("event_code") or ""
+    label = " ".join(p for p in (row.get("channel") or row.get("source") or "", str(code)) if p)
+    subject = row.get("target_user_name") or row.get("user_name") or row.get("file_path") or row.get("registry_key")
+    return clip(f"{kind}: {label}" + (f" {subject}" if subject else ""), 200)
+
+
+class _Writer:
+    """Collects sentences, keeping only citations the evidence holds."""
+
+    def __init__(self, evidence_ids: set[str], limit: int) -> None:
+        self.evidence_ids = evidence_ids
+        self.limit = limit
+        self.sentences: list[Sentence] = []
+
+    def add(self, text: str, kind: SentenceKind, event_ids: Sequence[str], alert_ids: Sequence[str] = (),
+            stage: str | None = None, time: datetime | None = None) -> None:
+        cited = [i for i in dict.fromkeys(event_ids) if i in self.evidence_ids]
+        if not cited:
+            return  # nothing in the store to show for it: not written
+        self.sentences.append(Sentence(
+            text=text, kind=kind, stage=stage, time=time, alert_ids=list(dict.fromkeys(alert_ids))[: self.limit],
+            event_ids=cited[: self.limit], more_events=max(len(cited) - self.limit, 0)))
+
+
+def _alert_template(alerts: Sequence[Alert]) -> str:
+    spec = template("alerts")
+    techniques = sorted({t for a in alerts for t in a.techniques}, key=len, reverse=True)
+    for technique in techniques:
+        for prefix in sorted(spec["techniques"], key=len, reverse=True):
+            if technique == prefix or technique.startswith(prefix + "."):
+                return str(spec["techniques"][prefix])
+    for tactic in chain(t for a in alerts for t in a.tactics):
+        if tactic in spec["tactics"]:
+            return str(spec["tactics"][tactic])
+    return str(spec["default"])
+
+
+def _detail(alerts: Sequence[Alert], events: Mapping[str, Mapping[str, Any]]) -> str:
+    details = template("alerts")["details"]
+    for alert in alerts:
+        for event_id in alert.event_ids:
+            row = events.get(event_id)
+            if row is None or row.get("class_name") not in details:
+                continue
+            text = str(details[row["class_name"]])
+            needed = [name for name in row if "{" + name + "}" in text]
+            if needed and all(row.get(n) not in (None, "") for n in needed):
+                return fill(text, **{n: clip(row[n]) for n in needed})
+    return ""
+
+
+def _hosts_of(alerts: Sequence[Alert], events: Mapping[str, Mapping[str, Any]], fallback: Sequence[str]) -> list[str]:
+    hosts = {str(events[i]["host_name"]).split(".", 1)[0].lower()
+             for a in alerts for i in a.event_ids if i in events and events[i].get("host_name")}
+    return sorted(hosts) or list(fallback)
+
+
+def _alert_sentences(out: _Writer, incident: Incident, alerts: Sequence[Alert],
+                     events: Mapping[str, Mapping[str, Any]]) -> None:
+    by_rule: dict[str, list[Alert]] = defaultdict(list)
+    for alert in alerts:
+        by_rule[alert.rule_id].append(alert)
+    groups = sorted(by_rule.values(), key=lambda g: (min(a.first_time for a in g), stage(_stage_of(g))))
+    for group in groups:
+        first = min(a.first_time for a in group)
+        last = max(a.last_time for a in group)
+        count = sum(a.count for a in group)
+        hosts = _hosts_of(group, events, incident.hosts)
+        users = incident.users
+        level = max((a.rule_level for a in group), key=lambda lv: LEVEL_RANK.get(lv, 0))
+        target = listing(hosts or users or ["the environment"], 2)
+        text = fill(
+            _alert_template(group), rule=clip(group[0].rule_title, 160), count=count,
+            times="once" if count == 1 else f"{count} times", first=when(first), last=when(last),
+            host=listing(hosts, 2) if hosts else target, target=target, level=level,
+            user=listing(users, 2), user_part=f" by {listing(users, 2)}" if users else "",
+            detail=_detail(group, events))
+        out.add(text, "known", [i for a in group for i in a.event_ids],
+                [a.id for a in group], _stage_of(group), first)
+
+
+def _stage_of(alerts: Sequence[Alert]) -> str:
+    tactics = chain(t for a in alerts for t in a.tactics)
+    return tactics[0] if tactics else "unknown"
+
+
+def _first_events(alerts: Sequence[Alert]) -> list[str]:
+    return [a.event_ids[0] for a in alerts if a.event_ids]
+
+
+def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book: AddressBook,
+          patterns: Sequence[FleetPattern], settings: Settings) -> NarrativeDocument:
+    """The validated narrative document of one incident."""
+    events = evidence.alert_events
+    texts = template("incident")
+    gaps = template("evidence")["gaps"]
+    more = template("evidence")
+    evidence_ids = set(events)
+    for net in evidence.networks:
+        evidence_ids |= {r["id"] for r in net.records}
+        if net.skew:
+            evidence_ids |= set(net.skew.event_ids)
+    for rows in evidence.identity.values():
+        evidence_ids |= {r["id"] for r in rows}
+    for host in incident.hosts:
+        evidence_ids |= {i for a in book.basis(host) for i in a.event_ids}
+    out = _Writer(evidence_ids, settings.cite_limit)
+    alert_ids = [a.id for a in alerts]
+    host_alert_events: dict[str, list[str]] = {
+        h: [i for a in alerts for i in a.event_ids[:1] if h in _hosts_of([a], events, incident.hosts)]
+        for h in incident.hosts}
+
+    # Context: what happened where, and how the sources were joined.
+    targets = listing(incident.hosts or incident.users or ["unknown entities"], 3)
+    out.add(fill(texts["overview"], first=when(incident.first_seen), last=when(incident.last_seen),
+                 alerts=len(alerts), rules=len({a.rule_id for a in alerts}), targets=targets),
+            "known", _first_events(alerts), alert_ids, None, incident.first_seen)
+    for host in incident.hosts:
+        basis = book.basis(host)
+        if basis:
+            hows = list(dict.fromkeys(a.how for a in basis))
+            out.add(fill(texts["host_ips"], host=host, ips=listing(book.ips_of(host), 4), how=listing(hows, 4)),
+                    "known", [i for a in basis for i in a.event_ids] + host_alert_events[host])
+    for net in evidence.networks:
+        if net.skew and abs(net.skew.seconds) >= 60:
+            out.add(fill(texts["clock_skew"], host=net.host, offset=duration(net.skew.seconds),
+                         matches=net.skew.matches), "inferred", net.skew.event_ids)
+
+    # The alerts, in time order.
+    _alert_sentences(out, incident, alerts, events)
+
+    # What the other sources saw meanwhile.
+    for net in evidence.networks:
+        if net.count:
+            sources = sorted({r["source"] for r in net.records})
+            peers = [f"{clip(p, 60)} ({n})" for p, n in net.peers]
+            out.add(fill(more["network"], sources=listing(sources), count=net.count, ips=listing(net.ips),
+                         peers=listing(peers, 5)), "known", [r["id"] for r in net.records])
+        if net.dns_count:
+            dns_ids = [r["id"] for r in net.records if r.get("dns_query")]
+            out.add(fill(more["dns"], count=net.dns_count, domains=listing([clip(d, 80) for d, _ in net.domains], 5)),
+                    "known", dns_ids)
+    for user, rows in evidence.identity.items():
+        if rows:
+            out.add(fill(more["identity"], user=user, sources=listing(sorted({r["source"] for r in rows})),
+                         count=evidence.identity_counts[user]), "known", [r["id"] for r in rows])
+
+    # Our reading of it.
+    if len(incident.tactics) > 1:
+        labels = texts["tactic_labels"]
+        firsts = [i for t in incident.tactics for i in _first_events([a for a in alerts if t in chain(a.tactics)])[:1]]
+        out.add(fill(texts["chain"], chain=" → ".join(labels.get(t, t) for t in incident.tactics)),
+                "inferred", firsts, alert_ids)
+    elif incident.tactics:
+        out.add(fill(texts["single_stage"], stage=texts["tactic_labels"].get(incident.tactics[0], incident.tactics[0])),
+                "inferred", _first_events(alerts), alert_ids)
+    rules = {a.rule_id for a in alerts}
+    for pattern in patterns:
+        if pattern.rule_id in rules or set(pattern.hosts) & set(incident.hosts):
+            out.add(fill(texts["fleet_context"], rule=clip(pattern.rule_title, 160), kind=pattern.kind.replace("_", " "),
+                         count=pattern.host_count, pattern=pattern.id), "inferred", pattern.event_ids)
+
+    # What the store cannot show.
+    networked = {n.host: n for n in evidence.networks}
+    for host in incident.hosts:
+        cite = host_alert_events[host] + [i for a in book.basis(host) for i in a.event_ids]
+        if host not in networked:
+            out.add(fill(gaps["no_ip"], host=host), "missing", cite)
+        elif networked[host].count == 0:
+            out.add(fill(gaps["no_network"], host=host, ips=listing(networked[host].ips)), "missing", cite)
+    if evidence.identity_sources_present:
+        for user in incident.users:
+            if not evidence.identity.get(user):
+                user_events = [i for a in alerts for i in a.event_ids[:1]]
+                out.add(fill(gaps["no_identity"], user=user), "missing", user_events)
+
+    timeline = _timeline(alerts, evidence, settings)
+    evidence_ids |= {e.event_id for e in timeline if e.event_id}
+    return NarrativeDocument(
+        incident_id=incident.id, title=incident.title, status=incident.status, severity=incident.severity,
+        risk=incident.risk, risk_parts=incident.risk_parts, first_seen=incident.first_seen,
+        last_seen=incident.last_seen, tactics=incident.tactics, techniques=incident.techniques,
+        hosts=incident.hosts, users=incident.users,
+        host_ips={h: book.ips_of(h) for h in incident.hosts},
+        alerts=[_alert_summary(a) for a in alerts],
+        sentences=out.sentences, timeline=timeline,
+        counts=EvidenceCounts(alert_events=len(events), host_events=evidence.host_event_counts,
+                              network_records={n.host: n.count for n in evidence.networks},
+                              identity_records=evidence.identity_counts),
+        evidence_ids=sorted(evidence_ids),
+    )
+
+
+def _alert_summary(alert: Alert) -> AlertSummary:
+    return AlertSummary(
+        id=alert.id, rule_id=alert.rule_id, rule_title=alert.rule_title, rule_level=alert.rule_level,
+        rule_author=alert.rule_author, rule_source=alert.rule_source, count=alert.count,
+        first_time=alert.first_time, last_time=alert.last_time, tactics=chain(alert.tactics),
+        techniques=alert.techniques, event_ids=alert.event_ids[:25])
+
+
+def _timeline(alerts: Sequence[Alert], evidence: Evidence, settings: Settings) -> list[TimelineEntry]:
+    """Alerts first, then their evidence, then sensor records, capped; shown in aligned time."""
+    entries: list[TimelineEntry] = []
+    seen: set[str] = set()
+    for alert in alerts:
+        entries.append(TimelineEntry(time=alert.first_time, aligned_time=alert.first_time, source=alert.rule_source,
+                                     kind="alert", summary=f"[{alert.rule_level}] {clip(alert.rule_title, 160)}",
+                                     alert_id=alert.id, event_id=next((i for i in alert.event_ids
+                                                                       if i in evidence.alert_events), None)))
+    for alert in alerts:
+        for event_id in alert.event_ids:
+            row = evidence.alert_events.get(event_id)
+            if row is not None and event_id not in seen:
+                seen.add(event_id)
+                entries.append(_entry(row, timedelta(0)))
+    for net in evidence.networks:
+        shift = net.skew.delta if net.skew else timedelta(0)
+        entries.extend(_entry(row, shift) for row in net.records if row["id"] not in seen)
+    for rows in evidence.identity.values():
+        entries.extend(_entry(row, timedelta(0)) for row in rows)
+    kept = entries[: settings.timeline_limit]
+    return sorted(kept, key=lambda e: (e.aligned_time, e.kind != "alert", e.event_id or ""))
+
+
+def _entry(row: Mapping[str, Any], shift: timedelta) -> TimelineEntry:
+    return TimelineEntry(time=row["time"], aligned_time=row["time"] - shift, source=row["source"],
+                         kind=row.get("class_name") or "event", summary=summarise(row), event_id=row["id"])

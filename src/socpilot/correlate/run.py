@@ -1,0 +1,228 @@
+"""The correlation stage over a workspace: the functions the CLI, the console and notebooks call.
+
+    report = correlate(ws)            # alerts -> incidents and fleet patterns, stored
+    list_incidents(ws)                # stored incidents, highest risk first
+    doc = incident(ws, "inc-...")     # the validated narrative document
+    print(show(ws, "inc-...", "md"))  # rendered as text, md, json or html
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from socpilot.api import Workspace
+from socpilot.correlate import evidence as evidence_mod
+from socpilot.correlate import incidents as incidents_mod
+from socpilot.correlate import narrative, persist, render
+from socpilot.correlate.entities import NETWORK_SENSORS, alert_entities, home_hosts, normalise, normalise_host
+from socpilot.correlate.fleet import FleetPattern, find_patterns
+from socpilot.correlate.graph import AlertNode, EntityGraph
+from socpilot.correlate.incidents import Incident
+from socpilot.correlate.links import AddressBook, address_book, resolutions
+from socpilot.correlate.risk import RiskContext
+from socpilot.correlate.schema import NarrativeDocument
+from socpilot.correlate.settings import Settings, load_settings
+from socpilot.inventory import Asset, import_inventory, load_assets
+from socpilot.model.alert import Alert, Entity
+from socpilot.store.query import run_query
+
+# Evidence events read per alert to learn its entities; the rest add nothing new.
+_EVENTS_PER_ALERT = 50
+_ENTITY_COLUMNS = (
+    "id", "source", "class_name", "host_name", "host_ip", "src_ip", "dst_ip", "user_name", "target_user_name",
+    "cloud_principal", "access_key_id", "process_guid", "parent_guid", "process_sha256", "process_sha1",
+    "process_md5", "dns_query", "tls_sni", "http_host", "process_cmd", "process_name", "parent_name",
+)
+
+
+class IncidentNotFound(KeyError):
+    """No incident (nor a merged one) has this id."""
+
+
+@dataclass
+class CorrelationReport:
+    alerts: int
+    incidents: int
+    patterns: int
+    alerts_in_patterns: int
+    merged: list[str]
+    by_severity: dict[str, int]
+    seconds: float
+    top: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"alerts": self.alerts, "incidents": self.incidents, "patterns": self.patterns,
+                "alerts_in_patterns": self.alerts_in_patterns, "merged": self.merged,
+                "by_severity": self.by_severity, "seconds": round(self.seconds, 3), "top": self.top}
+
+
+def stored_alerts(ws: Workspace) -> list[Alert]:
+    """The alerts detection stored in the workspace."""
+    from socpilot.detect import load_alerts  # lazily: detection is a heavier import
+
+    return list(load_alerts(ws))
+
+
+def _assets(ws: Workspace, inventory: Path | None) -> list[Asset]:
+    if inventory is not None:
+        import_inventory(ws, inventory, "assets")
+    return load_assets(ws)
+
+
+def _fleet_hosts(con: duckdb.DuckDBPyConnection) -> set[str]:
+    tree = (exp.select("host_name").distinct().from_("events")
+            .where(exp.column("host_name").is_(exp.null()).not_())
+            .where(exp.column("source").isin(*[exp.Placeholder()] * len(NETWORK_SENSORS)).not_()))
+    names = (normalise_host(str(r["host_name"])) for r in run_query(con, tree, sorted(NETWORK_SENSORS)))
+    return {n for n in names if n}
+
+
+def alert_nodes(alerts: Sequence[Alert], events: dict[str, dict[str, Any]], book: AddressBook,
+                dns: dict[str, list[Any]], settings: Settings) -> list[AlertNode]:
+    """Alerts with their normalised entities, hosts resolved from IPs and IPs named by DNS."""
+    ip_to_host = book.ip_to_host()
+    nodes = []
+    for alert in alerts:
+        rows = [events[i] for i in alert.event_ids[:_EVENTS_PER_ALERT] if i in events]
+        found = alert_entities(alert.entities, rows, settings.ignored_users)
+        hosts = home_hosts(rows, ip_to_host, found)
+        for entity in list(found):
+            if entity.kind == "ip":
+                if entity.value in ip_to_host and ip_to_host[entity.value] not in hosts:
+                    found.add(Entity(kind="host", value=ip_to_host[entity.value]))  # a peer host
+                found |= {Entity(kind="domain", value=r.domain) for r in dns.get(entity.value, [])}
+        nodes.append(AlertNode(alert, frozenset(found - {Entity(kind="host", value=h) for h in hosts}),
+                               frozenset(hosts)))
+    return nodes
+
+
+def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: Path | None = None,
+              **overrides: Any) -> CorrelationReport:
+    """Group alerts into incidents and fleet patterns and store them (replacing the last run's).
+
+    ``alerts`` defaults to the alerts detection stored; ``overrides`` change settings.yml
+    values (``window_hours=6``, ``fleet_min_hosts=20``, ...).
+    """
+    started = time.perf_counter()
+    settings = load_settings(**overrides)
+    alerts = list(stored_alerts(ws) if alerts is None else alerts)
+    by_id = {a.id: a for a in alerts}
+    assets = _assets(ws, inventory)
+    con = ws.connect()
+    try:
+        previous = persist.previous_assignment(con, "catalog")
+        known = {i.id: i for i in persist.load_incidents(con, "catalog")}
+        book = address_book(con, assets)
+        wanted = [i for a in alerts for i in a.event_ids[:_EVENTS_PER_ALERT]]
+        events = evidence_mod.events_by_id(con, wanted, _ENTITY_COLUMNS)
+        ip_to_host = book.ip_to_host()
+        foreign_ips = {e.value for row in events.values() for e in _ips(row) if e.value not in ip_to_host}
+        dns = resolutions(con, foreign_ips)
+        fleet = _fleet_hosts(con)
+    finally:
+        con.close()
+    nodes = alert_nodes(alerts, events, book, dns, settings)
+    patterns, claimed = find_patterns(nodes, events, settings.fleet_min_hosts)
+    grouped_nodes = [n for i, n in enumerate(nodes) if i not in claimed]
+    graph = EntityGraph(grouped_nodes)
+    groups = graph.components(timedelta(hours=settings.window_hours), graph.hubs(settings.hub_max_hosts))
+    rule_hosts: dict[str, set[str]] = defaultdict(set)
+    for node in nodes:
+        rule_hosts[node.alert.rule_id] |= node.hosts
+    fleet |= {h for n in nodes for h in n.hosts} | {a.hostname for a in assets}
+    ctx = RiskContext({r: len(h) for r, h in rule_hosts.items()}, len(fleet),
+                      {a.hostname: a.criticality for a in assets if a.criticality})
+    built = incidents_mod.build([[grouped_nodes[i] for i in g] for g in groups], previous, known, ctx, settings)
+    with ws.store.catalog() as write:
+        persist.save(write, built, by_id, patterns)
+    severities = Counter(i.severity for i in built)
+    return CorrelationReport(
+        alerts=len(alerts), incidents=len(built), patterns=len(patterns), alerts_in_patterns=len(claimed),
+        merged=sorted({m for i in built for m in i.merged_from} - {m for i in known.values() for m in i.merged_from}),
+        by_severity=dict(severities), seconds=time.perf_counter() - started,
+        top=[{"id": i.id, "title": i.title, "severity": i.severity, "risk": i.risk, "alerts": i.alert_count}
+             for i in built[:5]],
+    )
+
+
+def _ips(row: dict[str, Any]) -> list[Entity]:
+    return [e for e in (normalise("ip", row.get(c)) for c in ("src_ip", "dst_ip")) if e is not None]
+
+
+def list_incidents(ws: Workspace) -> list[Incident]:
+    """Stored incidents, highest risk first."""
+    con = ws.connect()
+    try:
+        return persist.load_incidents(con, "catalog")
+    finally:
+        con.close()
+
+
+def fleet_patterns(ws: Workspace) -> list[FleetPattern]:
+    """Stored fleet-wide patterns, widest first."""
+    con = ws.connect()
+    try:
+        return persist.load_patterns(con, "catalog")
+    finally:
+        con.close()
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, incident_id: str) -> Incident:
+    current = incident_id
+    for _ in range(100):  # follows merges; a chain longer than this would be a loop
+        found = persist.load_incidents(con, "catalog", [current])
+        if found:
+            return found[0]
+        nxt = persist.merged_into(con, current, "catalog")
+        if nxt is None:
+            break
+        current = nxt
+    raise IncidentNotFound(incident_id)
+
+
+def incident(ws: Workspace, incident_id: str, **overrides: Any) -> NarrativeDocument:
+    """The narrative document of an incident (a merged incident's id leads to the one it joined)."""
+    settings = load_settings(**overrides)
+    assets = load_assets(ws)
+    con = ws.connect()
+    try:
+        found = _resolve(con, incident_id)
+        alerts = persist.incident_alerts(con, found.id, "catalog")
+        book = address_book(con, assets)
+        rules = {a.rule_id for a in alerts}
+        patterns = [p for p in persist.load_patterns(con, "catalog")
+                    if p.rule_id in rules or set(p.hosts) & set(found.hosts)]
+        wanted = [i for a in alerts for i in a.event_ids] + [i for p in patterns for i in p.event_ids[: settings.cite_limit]]
+        gathered = evidence_mod.gather(con, found, wanted, book, settings)
+    finally:
+        con.close()
+    return narrative.build(found, alerts, gathered, book, patterns, settings)
+
+
+def show(ws: Workspace, incident_id: str, fmt: str = "text") -> str:
+    """The incident rendered as ``text``, ``md``, ``json`` or ``html``."""
+    doc = NarrativeDocument.model_validate(incident(ws, incident_id).model_dump())  # checked before shown
+    return render.render(doc, fmt)
+
+
+def set_status(ws: Workspace, incident_id: str, status: str) -> Incident:
+    """Record an analyst's decision: new, investigating or closed."""
+    if status not in incidents_mod.STATUSES:
+        raise ValueError(f"status must be one of {', '.join(incidents_mod.STATUSES)}")
+    con = ws.connect()
+    try:
+        found = _resolve(con, incident_id)
+    finally:
+        con.close()
+    with ws.store.catalog() as write:
+        persist.set_status(write, found.id, status)
+    return found.model_copy(update={"status": status})
