@@ -1,0 +1,452 @@
+"""Zeek logs: TSV with its ``#`` header blocks, and JSON (stock or RockNSM style), every log type.
+
+Both formats become the same event: ``fields`` holds the record under Zeek's own
+dotted names (what Sigma's zeek rules name) as text, and the columns of
+``socpilot.model.Event`` are filled by the per-log-type mapping in ``zeek.yaml``.
+Field text follows one convention whatever the format, so a TSV log and its JSON
+twin give the same values: booleans ``true``/``false``, JSON floats with Zeek's
+six decimals, sets and vectors joined with ``,``, unset fields absent, empty ones ``''``.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import orjson
+import yaml
+
+from socpilot.ingest.inputs import Input, iter_lines
+from socpilot.ingest.quarantine import Quarantined
+from socpilot.ingest.reader import EventDict, Reader
+from socpilot.model.event import Event
+from socpilot.model.ocsf import EventClass
+
+Fields = dict[str, str]
+Lists = dict[str, list[str]]
+
+
+@cache
+def _mapping() -> dict[str, Any]:
+    text = resources.files("socpilot.ingest.readers").joinpath("zeek.yaml").read_text(encoding="utf-8")
+    return typing.cast(dict[str, Any], yaml.safe_load(text))
+
+
+# -- field text ------------------------------------------------------------------
+
+_ESCAPE = re.compile(rb"\\(\\|x[0-9a-fA-F]{2})")
+# Control characters Zeek's JSON writer shows as \xHH text (it keeps \b \f \n \r \t).
+_CONTROL = re.compile("[\x00-\x07\x0b\x0e-\x1f\x7f]")
+
+
+def _unescape_match(m: re.Match[bytes]) -> bytes:
+    token = m.group(1)
+    return b"\\" if token == b"\\" else bytes([int(token[1:], 16)])
+
+
+def unescape(value: str) -> str:
+    """Undo the Zeek ASCII writer's escaping (``\\\\`` and ``\\xHH`` bytes).
+
+    Bytes that are not UTF-8, and control characters, stay visible as ``\\xHH``, as
+    Zeek's JSON writer shows them, so both formats give the same text.
+    """
+    if "\\" not in value:
+        return value
+    data = _ESCAPE.sub(_unescape_match, value.encode("utf-8", "surrogateescape"))
+    text = data.decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def json_text(value: Any) -> str:
+    """A JSON scalar as field text, in the TSV writer's convention (see module docstring)."""
+    if isinstance(value, str):
+        return value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float):
+        return f"{value:.6f}"
+    return str(value)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Zeek ``time`` as epoch seconds (TSV text, JSON number) or ISO 8601 text, in UTC."""
+    try:
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str) and value:
+            if "T" in value or value.count("-") >= 2:
+                parsed = datetime.fromisoformat(value)
+                return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            return datetime.fromtimestamp(float(value), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
+
+
+def _open_time(value: str) -> datetime | None:
+    """The ``#open`` header (``2024-04-12-19-29-12``): when the log file was started."""
+    try:
+        return datetime.strptime(value, "%Y-%m-%d-%H-%M-%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+# -- the per-log-type mapping ------------------------------------------------------
+
+def _to_int(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return int(float(text))
+        except (ValueError, OverflowError):
+            return None
+
+
+def _to_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _outcome(text: str) -> str | None:
+    lowered = text.lower()
+    if lowered in ("true", "t", "success"):
+        return "success"
+    if lowered in ("false", "f", "failure"):
+        return "failure"
+    return None
+
+
+def _principal_user(text: str) -> str | None:
+    return text.rpartition("/")[0] or None if "/" in text else text or None
+
+
+def _principal_realm(text: str) -> str | None:
+    return text.rpartition("/")[2] or None if "/" in text else None
+
+
+_TRANSFORMS: dict[str, Callable[[str], Any]] = {
+    "outcome": _outcome,
+    "principal_user": _principal_user,
+    "principal_realm": _principal_realm,
+}
+
+
+@cache
+def _column_type(column: str) -> Any:
+    """The Event column's type without its ``None``: ``int``, ``str``, ``list[str]`` ..."""
+    hint = typing.get_type_hints(Event)[column]
+    return next((a for a in typing.get_args(hint) if a is not type(None)), hint)
+
+
+def column_converter(column: str) -> Callable[[str], Any]:
+    """Text to the Event column's type."""
+    base = _column_type(column)
+    if base is int:
+        return _to_int
+    if base is float:
+        return _to_float
+    return str
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """Fill ``column`` from the Zeek field ``source`` through ``convert``."""
+
+    column: str
+    source: str
+    convert: Callable[[str], Any]
+    is_list: bool = False
+
+
+@dataclass(frozen=True)
+class LogSpec:
+    path: str | None
+    class_uid: int
+    class_name: str
+    activity: str | None
+    constants: dict[str, Any]
+    rules: tuple[ColumnRule, ...]
+    url: tuple[str, str] | None
+
+
+def _rule(column: str, spec: str | dict[str, str]) -> ColumnRule:
+    if isinstance(spec, str):
+        return ColumnRule(column, spec, column_converter(column), typing.get_origin(_column_type(column)) is list)
+    return ColumnRule(column, spec["field"], _TRANSFORMS[spec["as"]])
+
+
+@cache
+def log_spec(path: str | None) -> LogSpec:
+    """How records of one Zeek log type (``#path``) normalize; unknown types are ``BASE``."""
+    mapping = _mapping()
+    entry = mapping["logs"].get(path or "", {})
+    cls = EventClass[entry.get("class", "BASE")]
+    columns = {**mapping["common"], **entry.get("map", {})}
+    url = entry.get("url")
+    return LogSpec(path, int(cls), cls.label, entry.get("activity"), dict(entry.get("set", {})),
+                   tuple(_rule(c, s) for c, s in columns.items()), tuple(url) if url else None)
+
+
+def _known_paths() -> list[str]:
+    return sorted(_mapping()["logs"], key=len, reverse=True)
+
+
+def path_from_name(name: str) -> str | None:
+    """The log type a file name implies: ``conn.log``, ``NASHUA_conn.log``, ``dns.15:00:00-16:00:00.log``."""
+    stem = name.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0].lower()
+    for path in _known_paths():
+        if stem.endswith(path):  # conn, NASHUA_conn, ORIGINALdns; longest name first
+            return path
+    return None
+
+
+def _direction(fields: Fields) -> str | None:
+    local_orig, local_resp = fields.get("local_orig"), fields.get("local_resp")
+    if local_orig is None or local_resp is None:
+        return None
+    return {("true", "true"): "lateral", ("true", "false"): "outbound",
+            ("false", "true"): "inbound"}.get((local_orig, local_resp))
+
+
+def _url(fields: Fields, host_field: str, uri_field: str) -> str | None:
+    uri = fields.get(uri_field)
+    if not uri:
+        return None
+    host = fields.get(host_field)
+    return host + uri if host and uri.startswith("/") else uri
+
+
+def normalize(spec: LogSpec, fields: Fields, lists: Lists, time: datetime,
+              raw: str, offset: int) -> EventDict:
+    """One Zeek record, already as field text, into an event dict."""
+    event: EventDict = {
+        "time": time, "product": "zeek", "channel": spec.path, "class_uid": spec.class_uid,
+        "class_name": spec.class_name, "activity": spec.activity, "offset": offset,
+        "fields": fields, "raw": raw, **spec.constants,
+    }
+    for rule in spec.rules:
+        if rule.is_list:
+            items = lists.get(rule.source)
+            if items is not None:
+                event[rule.column] = items
+            continue
+        text = fields.get(rule.source)
+        if text is None or text == "":
+            continue
+        value = rule.convert(text)
+        if value is not None:
+            event[rule.column] = value
+    if spec.url is not None:
+        url = _url(fields, *spec.url)
+        if url:
+            event["http_url"] = url
+    direction = _direction(fields)
+    if direction:
+        event["direction"] = direction
+    return event
+
+
+# -- TSV -----------------------------------------------------------------------------
+
+_PLAIN, _BOOL, _LIST, _TIME = 0, 1, 2, 3
+
+
+_KINDS = {"bool": _BOOL, "time": _TIME}
+
+
+def iso_time(value: datetime) -> str:
+    """A time as Zeek's JSON writer prints it (ISO 8601, microseconds, ``Z``)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class TsvHeader:
+    """The state the ``#`` lines of a TSV log set; a file may hold several blocks."""
+
+    separator: str = "\t"
+    set_separator: str = ","
+    empty: str = "(empty)"
+    unset: str = "-"
+    path: str | None = None
+    opened: datetime | None = None
+    names: list[str] = field(default_factory=list)
+    kinds: list[int] = field(default_factory=list)
+
+    def apply(self, line: str) -> None:
+        if line.startswith("#separator"):
+            # The one header whose value is itself escaped, and separated by a space.
+            self.separator = unescape(line[len("#separator"):].strip()) or "\t"
+            return
+        key, _, value = line[1:].partition(self.separator)
+        if key == "set_separator":
+            self.set_separator = unescape(value)
+        elif key == "empty_field":
+            self.empty = value
+        elif key == "unset_field":
+            self.unset = value
+        elif key == "path":
+            self.path = value
+        elif key == "open":
+            self.opened = _open_time(value)
+        elif key == "fields":
+            self.names = value.split(self.separator)
+            self.kinds = [_PLAIN] * len(self.names)
+        elif key == "types":
+            types = value.split(self.separator)
+            self.kinds = [_KINDS.get(t, _LIST if t.startswith(("set[", "vector[")) else _PLAIN) for t in types]
+
+    def record(self, text: str) -> tuple[Fields, Lists] | str:
+        """The fields of one data line, or why it cannot be read."""
+        values = text.split(self.separator)
+        if len(values) != len(self.names):
+            return f"{len(values)} columns where #fields declares {len(self.names)}"
+        fields: Fields = {}
+        lists: Lists = {}
+        unset, empty = self.unset, self.empty
+        for name, kind, value in zip(self.names, self.kinds, values, strict=False):
+            if value == unset:
+                continue
+            if value == empty:
+                fields[name] = ""
+                if kind == _LIST:
+                    lists[name] = []
+            elif kind == _BOOL:
+                fields[name] = "true" if value == "T" else "false" if value == "F" else value
+            elif kind == _TIME:
+                parsed = parse_time(value)
+                fields[name] = iso_time(parsed) if parsed else unescape(value)
+            elif kind == _LIST:
+                items = [unescape(v) for v in value.split(self.set_separator)]
+                lists[name] = items
+                fields[name] = ",".join(items)
+            else:
+                fields[name] = unescape(value)
+        return fields, lists
+
+
+# -- JSON ----------------------------------------------------------------------------
+
+@cache
+def _dotted_names() -> dict[str, str]:
+    prefixes = _mapping()["rocknsm_dotted_prefixes"]
+    return {f"{p}_": f"{p}." for p in prefixes}
+
+
+def json_record(record: dict[str, Any], rocknsm: bool) -> tuple[Fields, Lists]:
+    """A Zeek JSON object as field text; RockNSM's ``id_orig_h`` becomes Zeek's ``id.orig_h``."""
+    dotted = _dotted_names() if rocknsm else {}
+    fields: Fields = {}
+    lists: Lists = {}
+    for key, value in record.items():
+        if dotted and "_" in key:
+            head = key[: key.index("_") + 1]
+            if head in dotted:
+                key = dotted[head] + key[len(head):]
+        if value is None:
+            continue
+        if isinstance(value, list):
+            items = [json_text(v) for v in value]
+            lists[key] = items
+            fields[key] = ",".join(items)
+        elif isinstance(value, dict):
+            for sub, sub_value in value.items():  # nested records, where a writer kept them
+                if sub_value is not None:
+                    fields[f"{key}.{sub}"] = json_text(sub_value)
+        else:
+            fields[key] = json_text(value)
+    return fields, lists
+
+
+def _json_path(record: dict[str, Any], fallback: str | None) -> str | None:
+    path = record.get("_path") or record.get("@stream")
+    return path if isinstance(path, str) else fallback
+
+
+def _is_zeek_json(record: dict[str, Any], name: str) -> bool:
+    if "_path" in record and ("ts" in record or "_write_ts" in record):
+        return True
+    if "@stream" in record and record.get("@proc", "zeek") == "zeek":
+        return True
+    if "uid" in record and ("id.orig_h" in record or "id_orig_h" in record):
+        return True
+    return "ts" in record and path_from_name(name) is not None
+
+
+# -- the reader ------------------------------------------------------------------------
+
+class ZeekReader(Reader):
+    source = "zeek"
+    description = "Zeek logs: TSV (#fields headers) or JSON lines (stock or RockNSM), every log type"
+
+    def sniff(self, name: str, head: bytes) -> bool:
+        if head.startswith(b"#separator"):
+            return True
+        first = head.lstrip().split(b"\n", 1)[0].strip()
+        if not first.startswith(b"{"):
+            return False
+        try:
+            record = orjson.loads(first)
+        except orjson.JSONDecodeError:
+            return False
+        return isinstance(record, dict) and _is_zeek_json(record, name)
+
+    def read(self, inp: Input) -> Iterator[EventDict | Quarantined]:
+        name_path = path_from_name(inp.name)
+        header = TsvHeader()
+        spec = log_spec(name_path)
+        with inp.open() as stream:
+            for item in iter_lines(stream):
+                if isinstance(item, Quarantined):
+                    yield item
+                    return
+                lineno, line = item
+                raw = line.rstrip(b"\r\n").decode("utf-8", "replace")
+                if not raw.strip():
+                    continue
+                if raw.startswith("#"):
+                    header.apply(raw)
+                    spec = log_spec(header.path or name_path)
+                    continue
+                if raw.startswith("{"):
+                    yield self._json_line(raw, lineno, name_path)
+                else:
+                    yield self._tsv_line(raw, lineno, header, spec)
+
+    @staticmethod
+    def _tsv_line(raw: str, lineno: int, header: TsvHeader, spec: LogSpec) -> EventDict | Quarantined:
+        if not header.names:
+            return Quarantined.of(lineno, f"line {lineno}: Zeek TSV data before any #fields header", raw)
+        parsed = header.record(raw)
+        if isinstance(parsed, str):
+            return Quarantined.of(lineno, f"line {lineno}: {parsed}; the line is cut or not of this log", raw)
+        fields, lists = parsed
+        ts = fields.get("ts")
+        time = (datetime.fromisoformat(ts) if ts and ts[-1:] == "Z" else parse_time(ts)) or header.opened
+        if time is None:
+            return Quarantined.of(lineno, f"line {lineno}: no usable ts and no #open header", raw)
+        return normalize(spec, fields, lists, time, raw, lineno)
+
+    @staticmethod
+    def _json_line(raw: str, lineno: int, name_path: str | None) -> EventDict | Quarantined:
+        try:
+            record = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            return Quarantined.of(lineno, f"line {lineno}: invalid JSON ({exc})", raw)
+        if not isinstance(record, dict):
+            return Quarantined.of(lineno, f"line {lineno}: a JSON {type(record).__name__}, not a Zeek record", raw)
+        time = parse_time(record.get("ts")) or parse_time(record.get("_write_ts"))
+        if time is None:
+            return Quarantined.of(lineno, f"line {lineno}: Zeek record without a usable ts", raw)
+        fields, lists = json_record(record, "@stream" in record)
+        return normalize(log_spec(_json_path(record, name_path)), fields, lists, time, raw, lineno)
