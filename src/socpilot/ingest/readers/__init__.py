@@ -7,7 +7,11 @@ from socpilot.ingest.reader import Reader
 
 def all_readers() -> list[Reader]:
     # Imported here so a worker process pays only for what it uses.
+    from socpilot.ingest.readers.suricata import SuricataReader
+    from socpilot.ingest.readers.zeek import ZeekReader
+
     readers: list[Reader] = []
+    readers += [ZeekReader(), SuricataReader()]
     return readers
 
 
