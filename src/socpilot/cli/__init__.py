@@ -7,6 +7,7 @@ from socpilot.cli import ingest_cmd as _ingest_cmd  # noqa: F401  (registers com
 from socpilot.cli import web_cmd as _web_cmd  # noqa: F401
 from socpilot.cli import inventory_cmd as _inventory_cmd  # noqa: F401
 from socpilot.cli import posture_cmd as _posture_cmd  # noqa: F401
+from socpilot.cli import baseline_cmd as _baseline_cmd  # noqa: F401
 
 
 def main() -> None:
