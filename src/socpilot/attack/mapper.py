@@ -1,0 +1,192 @@
+"""Text (and events) to ranked ATT&CK techniques, offline, with the evidence for each.
+
+Three kinds of evidence add up to a technique's score:
+
+- lexical: BM25 over ATT&CK's own text per technique (name, description, detection
+  strategies and analytics, procedure examples), each field its own index, combined by
+  weight and scaled so the best technique scores 1;
+- names and ids: the technique's name spelled out in the text, or its id;
+- cues: curated patterns (tools, command-line idioms, API calls, event ids, cloud API
+  names) from ``cues.yaml``, each pointing at techniques with a weight.
+
+Only active v18.1 techniques are ever returned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping as MappingType
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from socpilot.attack.bm25 import Bm25
+from socpilot.attack.cues import Cue, load_cues
+from socpilot.attack.knowledge import KnowledgeBase, Technique, load
+from socpilot.attack.text import terms, words
+
+# How much each field's BM25 score counts; the name is the most specific text ATT&CK has.
+FIELD_WEIGHTS: dict[str, float] = {"name": 1.0, "description": 1.0, "detection": 0.6, "procedures": 0.5}
+NAME_BONUS = 0.6  # the technique's full name appears in the text
+SHORT_NAME_BONUS = 0.2  # a one-word name ("Rootkit", "Services") is weaker evidence
+ID_BONUS = 2.0  # the text cites the technique id itself
+EVIDENCE_TERMS = 6
+
+_TECHNIQUE_ID = re.compile(r"\bT\d{4}(?:\.\d{3})?\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    """One technique suggested for a text, its score and why."""
+
+    technique_id: str
+    name: str
+    score: float
+    evidence: list[str] = field(default_factory=list)
+    tactics: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"technique_id": self.technique_id, "name": self.name, "score": round(self.score, 4),
+                "tactics": list(self.tactics), "evidence": list(self.evidence)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    techniques: tuple[Technique, ...]
+    fields: dict[str, Bm25]
+    names: tuple[tuple[re.Pattern[str], float, int], ...]  # (name pattern, bonus, technique number)
+    number: dict[str, int]
+    cues: tuple[Cue, ...]
+
+
+def field_texts(tech: Technique, kb: KnowledgeBase) -> dict[str, str]:
+    """The text of each indexed field of one technique."""
+    parent = kb.technique(tech.parent) if tech.parent else None
+    return {
+        "name": f"{tech.name} {parent.name if parent else ''}",
+        "description": tech.description,
+        "detection": " ".join((*tech.detection_strategies, *tech.analytics, *tech.log_sources)),
+        "procedures": " ".join(tech.procedures),
+    }
+
+
+@lru_cache(maxsize=1)
+def index() -> _Index:
+    """The mapper's index over the active techniques, built once per process."""
+    kb = load()
+    techniques = tuple(kb.techniques())
+    texts = [field_texts(t, kb) for t in techniques]
+    fields = {name: Bm25.build([terms(text[name]) for text in texts], b=0.3 if name == "name" else 0.75)
+              for name in FIELD_WEIGHTS}
+    names = tuple((re.compile(r"(?<![A-Za-z0-9])" + re.escape(t.name) + r"(?![A-Za-z0-9])", re.IGNORECASE),
+                   NAME_BONUS if " " in t.name or len(t.name) >= 12 else SHORT_NAME_BONUS, number)
+                  for number, t in enumerate(techniques) if len(t.name) > 3)
+    number = {t.id: i for i, t in enumerate(techniques)}
+    cues = tuple(c for c in load_cues() if all(kb.is_active(tid) for tid in c.techniques))
+    return _Index(techniques, fields, names, number, cues)
+
+
+def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
+    """Rank techniques for ``text`` (plus the salient fields of ``event``, if given).
+
+    ``event`` may be an Event, an Alert, or any mapping; its string values are read as text.
+    """
+    if event is not None:
+        text = f"{text}\n{event_text(event)}"
+    if not text.strip() or top <= 0:
+        return []
+    idx = index()
+    query = terms(text)
+    scores: dict[int, float] = {}
+    evidence: dict[int, list[str]] = {}
+
+    lexical: dict[int, float] = {}
+    for name, bm25 in idx.fields.items():
+        for number, score in bm25.scores(query).items():
+            lexical[number] = lexical.get(number, 0.0) + FIELD_WEIGHTS[name] * score
+    best = max(lexical.values(), default=0.0)
+    for number, score in lexical.items():
+        scores[number] = score / best
+
+    for pattern, bonus, number in idx.names:
+        found = pattern.search(text)
+        if found:
+            scores[number] = scores.get(number, 0.0) + bonus
+            evidence.setdefault(number, []).append(f"name: '{found.group(0)}'")
+
+    kb = load()
+    for cited in {m.group(0).upper() for m in _TECHNIQUE_ID.finditer(text)}:
+        number = idx.number.get(kb.to_v18(cited))
+        if number is not None:
+            scores[number] = scores.get(number, 0.0) + ID_BONUS
+            evidence.setdefault(number, []).append(f"id: {cited}")
+
+    for cue in idx.cues:
+        found = cue.pattern.search(text)
+        if not found:
+            continue
+        for tid, weight in cue.techniques.items():
+            number = idx.number[tid]
+            scores[number] = scores.get(number, 0.0) + weight
+            evidence.setdefault(number, []).append(f"cue: '{_clip(found.group(0))}' ({cue.why})")
+
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], idx.techniques[item[0]].id))[:top]
+    surface = _surface_words(text)
+    results = []
+    for number, score in ranked:
+        tech = idx.techniques[number]
+        reasons = list(evidence.get(number, []))
+        reasons.extend(_lexical_evidence(idx, query, number, surface))
+        results.append(Mapping(tech.id, tech.name, score, reasons, tech.tactics))
+    return results
+
+
+def _lexical_evidence(idx: _Index, query: list[str], number: int, surface: dict[str, str]) -> list[str]:
+    out = []
+    for name, bm25 in idx.fields.items():
+        found = bm25.contributions(query, number)
+        if found:
+            best = sorted(found, key=lambda t: -found[t])[:EVIDENCE_TERMS]
+            out.append(f"{name} words: " + ", ".join(surface.get(t, t) for t in best))
+    return out
+
+
+def _surface_words(text: str) -> dict[str, str]:
+    """Stem -> the first word of the text that produced it, to show evidence as written."""
+    out: dict[str, str] = {}
+    for word in words(text):
+        for term in terms(word):
+            out.setdefault(term, word)
+    return out
+
+
+def _clip(value: str, width: int = 60) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+# Event attributes that describe identity or bookkeeping, not behaviour.
+_SKIP = frozenset({"id", "raw", "time", "file", "offset", "source", "host_ip", "src_ip", "dst_ip", "process_guid",
+                   "parent_guid", "logon_id", "session_uid", "process_md5", "process_sha1", "process_sha256",
+                   "tls_ja3", "first_time", "last_time", "event_ids", "group_key", "rule_id", "count"})
+
+
+def event_text(event: Any) -> str:
+    """The behaviour-describing text of an Event, an Alert or a plain mapping."""
+    record = event.model_dump() if hasattr(event, "model_dump") else event
+    if not isinstance(record, MappingType):
+        return str(record)
+    parts: list[str] = []
+    code = record.get("event_code")
+    if code and str(record.get("source", "")).lower() == "windows":
+        parts.append(f"EventID {code}")
+    for key, value in record.items():
+        if key in _SKIP or value is None or isinstance(value, bool):
+            continue
+        if isinstance(value, MappingType):
+            parts.extend(f"{k} {v}" for k, v in value.items() if isinstance(v, str) and v)
+        elif isinstance(value, list | tuple):
+            parts.extend(str(v) for v in value if isinstance(v, str))
+        elif isinstance(value, str):
+            parts.append(value)
+    return "\n".join(parts)
