@@ -1,0 +1,97 @@
+"""Ask a question of a workspace: parse, interpret, compile, run on a read-only session.
+
+This is the one entry point the CLI, the web console and the copilot share; it does
+the I/O (names from the store, the data's time coverage) around the pure stages.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+from pydantic import BaseModel
+from sqlglot import exp
+
+from socpilot.api import Workspace
+from socpilot.hunt.compile import compile_hunt
+from socpilot.hunt.intel import available
+from socpilot.hunt.interpret import interpret
+from socpilot.hunt.parse.known import Known
+from socpilot.hunt.parse.parser import Clarification, parse_question
+from socpilot.hunt.query import HuntQuery
+from socpilot.hunt.session import open_session
+from socpilot.store.query import run_query
+
+KNOWN_LIMIT = 50_000  # names kept for fuzzy matching; beyond this the store is matched as said
+
+
+class Answer(BaseModel):
+    """What a question gets back: interpretation first, then the query, the SQL and the rows."""
+
+    question: str
+    interpretation: str
+    query: HuntQuery | None = None
+    sql: str | None = None
+    params: list[Any] = []
+    columns: list[str] = []
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    unparsed: list[str] = []
+    clarification: Clarification | None = None
+
+
+def known_names(con: duckdb.DuckDBPyConnection) -> Known:
+    """Host, user and domain names present in the store."""
+    def distinct(column: str) -> frozenset[str]:
+        tree = (exp.select(exp.column(column)).distinct().from_("events")
+                .where(exp.Not(this=exp.Is(this=exp.column(column), expression=exp.Null())))
+                .limit(exp.Placeholder()))
+        return frozenset(str(r[column]) for r in run_query(con, tree, [KNOWN_LIMIT]))
+    return Known(hosts=distinct("host_name"), users=distinct("user_name") | distinct("cloud_principal"),
+                 domains=distinct("dns_query"))
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, datetime | None]:
+    """The first and last event time in the store."""
+    tree = exp.select(exp.alias_(exp.Min(this=exp.column("time")), "first"),
+                      exp.alias_(exp.Max(this=exp.column("time")), "last")).from_("events")
+    row = run_query(con, tree)[0]
+    return row["first"], row["last"]
+
+
+def ask(ws: Workspace, question: str, now: datetime | None = None,
+        con: duckdb.DuckDBPyConnection | None = None) -> Answer:
+    """Answer one plain-English question over the workspace's store."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    session = con or open_session(ws)
+    try:
+        parsed = parse_question(question, known_names(session), registrations="domains" in available(ws.home))
+        if parsed.query is None:
+            return Answer(question=question, notes=parsed.notes, unparsed=parsed.unparsed,
+                          clarification=parsed.clarification,
+                          interpretation=("I need one detail before searching." if parsed.clarification
+                                          else "I could not turn this question into a search."))
+        return run(session, question, parsed.query, now, parsed.notes, parsed.unparsed)
+    finally:
+        if con is None:
+            session.close()
+
+
+def run(con: duckdb.DuckDBPyConnection, question: str, query: HuntQuery, now: datetime,
+        notes: list[str] | None = None, unparsed: list[str] | None = None) -> Answer:
+    """Compile and execute a HuntQuery (from the parser, a curated hunt or an LLM)."""
+    compiled = compile_hunt(query, now)
+    sql, params = compiled.sql(), compiled.params()
+    cursor = con.execute(sql, params)
+    columns = [d[0] for d in cursor.description or []]
+    rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    notes = list(notes or [])
+    empty = not rows or (query.returns == "count" and rows[0].get("events") == 0)
+    if empty and query.time.kind != "all":
+        first, last = coverage(con)
+        if first is not None and last is not None:
+            notes.append(f"nothing matched in this time range; the stored data covers "
+                         f"{first:%Y-%m-%d %H:%M} → {last:%Y-%m-%d %H:%M} UTC")
+    return Answer(question=question, interpretation=interpret(query, now), query=query, sql=sql,
+                  params=params, columns=columns, rows=rows, notes=notes, unparsed=list(unparsed or []))

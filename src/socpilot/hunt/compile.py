@@ -1,0 +1,367 @@
+"""HuntQuery -> sqlglot expression tree with bound parameters, for DuckDB and ClickHouse.
+
+Every value from the question becomes a parameter; the tree's shape depends only on
+the HuntQuery's structure (which fields, which operators), never on its values, so
+hostile text in a question cannot change what the query does.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlglot import exp
+
+from socpilot.hunt.query import Enrichment, Filter, HuntQuery, Step
+from socpilot.hunt.vocab import columns_of, vocabulary
+from socpilot.model.event import EVENT_ARROW_SCHEMA
+
+_PLACEHOLDER = re.compile(r"\$(p\d+)\b")
+_TEXT_TYPES = {name for name in EVENT_ARROW_SCHEMA.names
+               if str(EVENT_ARROW_SCHEMA.field(name).type) == "string"}
+
+
+@dataclass
+class Compiled:
+    """A compiled hunt: the tree (named placeholders ``p0..``) and the values they bind."""
+
+    tree: exp.Expression
+    values: dict[str, Any]
+
+    def sql(self, dialect: str = "duckdb") -> str:
+        """The SQL text with ``?`` placeholders (ClickHouse: typed ``{pN:Type}``)."""
+        if dialect == "clickhouse":
+            return self.tree.transform(self._typed).sql(dialect="clickhouse")
+        return _PLACEHOLDER.sub("?", self.tree.sql(dialect=dialect))
+
+    def params(self) -> list[Any]:
+        """The values in the order the ``?`` placeholders appear in :meth:`sql`."""
+        return [self.values[name] for name in _PLACEHOLDER.findall(self.tree.sql(dialect="duckdb"))]
+
+    def _typed(self, node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder) and node.name in self.values:
+            return exp.Placeholder(this=node.name, kind=exp.DataType.build(_clickhouse_type(self.values[node.name]),
+                                                                            dialect="clickhouse"))
+        return node
+
+
+def _clickhouse_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Bool"
+    if isinstance(value, int):
+        return "Int64"
+    if isinstance(value, datetime):
+        return "DateTime64(6, 'UTC')"
+    if isinstance(value, list):
+        return "Array(String)"
+    return "String"
+
+
+@dataclass
+class _Binder:
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def bind(self, value: Any) -> exp.Placeholder:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return exp.Placeholder(this=name)
+
+
+def compile_hunt(query: HuntQuery, now: datetime | None = None) -> Compiled:
+    """Compile a HuntQuery; relative time ranges resolve against ``now`` (default: the clock)."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    b = _Binder()
+    if query.sequence is not None:
+        tree = _sequence(query, now, b)
+    else:
+        where = _conditions(query.classes, query.filters, query, now, b)
+        where += [_enrichment(e, query, now, b) for e in query.enrich]
+        tree = _select(query, where, b)
+    return Compiled(tree, b.values)
+
+
+# -- shapes --------------------------------------------------------------------------------
+
+def _select(query: HuntQuery, where: list[exp.Expression], b: _Binder) -> exp.Expression:
+    base = exp.select().from_("events")
+    if query.returns == "count":
+        tree = base.select(exp.alias_(exp.Count(this=exp.Star()), "events"))
+        return _where(tree, where)
+    if query.returns == "events":
+        tree = base.select(*[exp.column(c) for c in _event_columns(query)])
+        order = exp.Ordered(this=exp.column("time"), desc=query.order != "time_asc")
+        return _where(tree, where).order_by(order).limit(b.bind(query.limit))
+    entity = vocabulary()["entities"][query.returns]
+    key = _first_of(entity["columns"])
+    where = [*where, exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null()))]
+    if query.aggregate == "distinct_count":
+        tree = base.select(exp.alias_(exp.Count(this=exp.Distinct(expressions=[key])), query.returns))
+        return _where(tree, where)
+    tree = base.select(
+        exp.alias_(key, entity["label"]),
+        exp.alias_(exp.Count(this=exp.Star()), "events"),
+        exp.alias_(exp.Min(this=exp.column("time")), "first_seen"),
+        exp.alias_(exp.Max(this=exp.column("time")), "last_seen"),
+    )
+    if query.aggregate == "sum_bytes":
+        total = exp.Add(this=exp.Coalesce(this=exp.column("bytes_out"), expressions=[exp.Literal.number(0)]),
+                        expression=exp.Coalesce(this=exp.column("bytes_in"), expressions=[exp.Literal.number(0)]))
+        tree = tree.select(exp.alias_(exp.Sum(this=total), "bytes"))
+    tree = _where(tree, where).group_by(exp.Literal.number(1))
+    return tree.order_by(*_entity_order(query.order or "count_desc")).limit(b.bind(query.limit))
+
+
+def _entity_order(order: str) -> list[exp.Ordered]:
+    column, desc = {
+        "count_desc": ("events", True), "count_asc": ("events", False), "bytes_desc": ("bytes", True),
+        "time_desc": ("last_seen", True), "time_asc": ("first_seen", False),
+        "first_seen_desc": ("first_seen", True),
+    }[order]
+    # the entity itself breaks ties, so results are stable from run to run
+    return [exp.Ordered(this=exp.column(column), desc=desc), exp.Ordered(this=exp.Literal.number(1))]
+
+
+def _sequence(query: HuntQuery, now: datetime, b: _Binder) -> exp.Expression:
+    """Steps as CTEs joined on the same host/user, each step after the last and within the window."""
+    seq = query.sequence
+    assert seq is not None
+    key = _first_of(vocabulary()["enrich_entities"][seq.by])
+    label = "host" if seq.by == "host" else "user"
+    tree = exp.select()
+    for i, step in enumerate(seq.steps):
+        cte = exp.select(exp.alias_(key.copy(), "k"), exp.column("time")).from_("events")
+        cte = _where(cte, [*_step_conditions(step, query, now, b),
+                           exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null()))])
+        tree = tree.with_(f"s{i}", as_=cte)
+    tree = tree.select(
+        exp.alias_(exp.column("k", table="s0"), label),
+        exp.alias_(exp.Count(this=exp.Star()), "matches"),
+        exp.alias_(exp.Min(this=exp.column("time", table="s0")), "first_seen"),
+        exp.alias_(exp.Max(this=exp.column("time", table=f"s{len(seq.steps) - 1}")), "last_seen"),
+    ).from_("s0")
+    window = b.bind(seq.within_minutes * 60)
+    for i in range(1, len(seq.steps)):
+        prev, cur = exp.column("time", table=f"s{i - 1}"), exp.column("time", table=f"s{i}")
+        on = exp.and_(
+            exp.EQ(this=exp.column("k", table=f"s{i}"), expression=exp.column("k", table="s0")),
+            exp.GTE(this=cur, expression=prev),
+            exp.LTE(this=exp.DateDiff(this=cur.copy(), expression=prev.copy(), unit=exp.var("SECOND")),
+                    expression=window.copy()),
+        )
+        tree = tree.join(f"s{i}", on=on)
+    tree = tree.group_by(exp.Literal.number(1))
+    return tree.order_by(exp.Ordered(this=exp.column("matches"), desc=True),
+                         exp.Ordered(this=exp.Literal.number(1))).limit(b.bind(query.limit))
+
+
+def _step_conditions(step: Step, query: HuntQuery, now: datetime, b: _Binder) -> list[exp.Expression]:
+    return _conditions(step.classes, step.filters, query, now, b)
+
+
+def _where(tree: exp.Select, conditions: list[exp.Expression]) -> exp.Select:
+    return tree.where(exp.and_(*conditions)) if conditions else tree
+
+
+def _event_columns(query: HuntQuery) -> list[str]:
+    shown = vocabulary()["event_columns"]
+    extra: list[str] = []
+    for cls in query.classes or ["default"]:
+        for col in shown.get(cls, shown["default"]):
+            if col not in extra:
+                extra.append(col)
+    return ["time", "source", "class_name", *extra, "id"]
+
+
+# -- conditions ----------------------------------------------------------------------------
+
+def _conditions(classes: list[str], filters: list[Filter], query: HuntQuery, now: datetime,
+                b: _Binder) -> list[exp.Expression]:
+    out: list[exp.Expression] = []
+    if classes:
+        out.append(_in_list(exp.column("class_name"), classes, b))
+    if query.sources:
+        out.append(_in_list(exp.column("source"), query.sources, b))
+    start, end = query.time.resolve(now)
+    if start is not None:
+        out.append(exp.GTE(this=exp.column("time"), expression=b.bind(start)))
+    if end is not None:
+        out.append(exp.LT(this=exp.column("time"), expression=b.bind(end)))
+    hour = exp.Extract(this=exp.var("HOUR"), expression=exp.column("time"))
+    if query.time.hour_from is not None:
+        out.append(exp.GTE(this=hour, expression=b.bind(query.time.hour_from)))
+    if query.time.hour_to is not None:
+        out.append(exp.LT(this=hour.copy(), expression=b.bind(query.time.hour_to)))
+    out.extend(filter_condition(f, b) for f in filters)
+    return out
+
+
+def _in_list(column: exp.Expression, values: list[str], b: _Binder) -> exp.Expression:
+    # one list parameter, so the SQL text does not grow with the number of values
+    return exp.ArrayContains(this=b.bind(list(values)), expression=column)
+
+
+def filter_condition(f: Filter, b: _Binder) -> exp.Expression:
+    """One filter as a predicate; a virtual field matches when any of its columns does."""
+    columns = [_column(name, b) for name in _filter_columns(f.field)]
+    parts = [_predicate(col, f, text=_is_text(f.field)) for col in columns]
+    values = [_bind_value(f, b)] if f.op != "exists" else []
+    cond = exp.or_(*[p(*[v.copy() for v in values]) for p in parts]) if len(parts) > 1 else parts[0](*values)
+    if f.negate:
+        return exp.Not(this=exp.Coalesce(this=exp.paren(cond), expressions=[exp.false()]))
+    return exp.paren(cond) if len(parts) > 1 else cond
+
+
+def _filter_columns(name: str) -> list[str]:
+    return [name] if name.startswith("fields.") else columns_of(name)
+
+
+def _column(name: str, b: _Binder) -> exp.Expression:
+    if name.startswith("fields."):
+        return exp.Bracket(this=exp.column("fields"), expressions=[b.bind(name.removeprefix("fields."))])
+    return exp.column(name)
+
+
+def _is_text(name: str) -> bool:
+    return name.startswith("fields.") or all(c in _TEXT_TYPES for c in columns_of(name))
+
+
+def _bind_value(f: Filter, b: _Binder) -> exp.Placeholder:
+    value: Any = f.value
+    if f.op == "cidr":
+        value = cidr_regex(str(value))
+    elif f.op == "in":
+        value = [str(v).lower() for v in value]  # type: ignore[union-attr]
+    elif f.op == "regex":
+        value = "(?i)" + str(value)
+    elif isinstance(value, str):
+        value = value.lower()
+    return b.bind(value)
+
+
+def _predicate(col: exp.Expression, f: Filter, text: bool):  # type: ignore[no-untyped-def]
+    """A function of the bound value placeholder(s) giving the predicate on one column."""
+    low = exp.Lower(this=col) if text else col
+    op = f.op
+    if op == "exists":
+        return lambda: exp.Not(this=exp.Is(this=col.copy(), expression=exp.Null()))
+    if op == "equals":
+        return lambda v: exp.EQ(this=low.copy(), expression=v)
+    if op == "in":
+        return lambda v: exp.ArrayContains(this=v, expression=low.copy())
+    if op == "contains":
+        return lambda v: exp.GT(this=exp.StrPosition(this=low.copy(), substr=v), expression=exp.Literal.number(0))
+    if op == "starts":
+        return lambda v: exp.StartsWith(this=low.copy(), expression=v)
+    if op == "ends":
+        return lambda v: exp.EndsWith(this=low.copy(), expression=v)
+    if op == "subdomain":  # the domain itself or any name below it
+        return lambda v: exp.or_(
+            exp.EQ(this=low.copy(), expression=v),
+            exp.EndsWith(this=low.copy(), expression=exp.DPipe(this=exp.Literal.string("."), expression=v.copy())))
+    if op in ("regex", "cidr"):
+        return lambda v: exp.RegexpLike(this=col.copy(), expression=v)
+    comparison = {"gt": exp.GT, "ge": exp.GTE, "lt": exp.LT, "le": exp.LTE}[op]
+    return lambda v: comparison(this=col.copy(), expression=v)
+
+
+def cidr_regex(cidr: str) -> str:
+    """An anchored regular expression matching the dotted IPv4 addresses inside ``cidr``.
+
+    Portable SQL has no CIDR type; the network's whole octets are literal and the
+    partial octet is an alternation of the values it may take.
+    """
+    net = ipaddress.ip_network(cidr, strict=False)
+    if net.version != 4:
+        raise ValueError(f"only IPv4 networks are supported: {cidr}")
+    octets = str(net.network_address).split(".")
+    whole, rest = divmod(net.prefixlen, 8)
+    parts = [re.escape(o) for o in octets[:whole]]
+    if rest:
+        first = int(octets[whole])
+        parts.append("(" + "|".join(str(v) for v in range(first, first + 2 ** (8 - rest))) + ")")
+    tail = 4 - len(parts)
+    return "^" + r"\.".join(parts + [r"\d{1,3}"] * tail) + "$"
+
+
+# -- enrichment ----------------------------------------------------------------------------
+
+def _first_of(columns: list[str]) -> exp.Expression:
+    cols = [exp.column(c) for c in columns]
+    return cols[0] if len(cols) == 1 else exp.Coalesce(this=cols[0], expressions=cols[1:])
+
+
+def _entity_key(e: Enrichment) -> exp.Expression:
+    return _first_of(vocabulary()["enrich_entities"][e.entity or "domain"])
+
+
+def _lower(node: exp.Expression) -> exp.Expression:
+    return exp.Lower(this=exp.Cast(this=node, to=exp.DataType.build("text")))
+
+
+def _pair(scope: exp.Expression, key: exp.Expression) -> exp.Expression:
+    text = exp.DataType.build("text")
+    return exp.DPipe(this=exp.DPipe(this=exp.Cast(this=scope, to=text), expression=exp.Literal.string("|")),
+                     expression=exp.Cast(this=key, to=text))
+
+
+def _enrichment(e: Enrichment, query: HuntQuery, now: datetime, b: _Binder) -> exp.Expression:
+    key = _entity_key(e)
+    if e.kind == "outside_hours":
+        hours = vocabulary()["business_hours"]
+        hour = exp.Extract(this=exp.var("HOUR"), expression=exp.column("time"))
+        dow = exp.Extract(this=exp.var("DOW"), expression=exp.column("time"))
+        return exp.paren(exp.or_(
+            exp.LT(this=hour, expression=exp.Literal.number(hours["start"])),
+            exp.GTE(this=hour.copy(), expression=exp.Literal.number(hours["end"])),
+            exp.EQ(this=dow, expression=exp.Literal.number(0)),
+            exp.EQ(this=dow.copy(), expression=exp.Literal.number(6)),
+        ))
+    if e.kind == "registered":
+        since = b.bind(now - timedelta(days=e.days or 30))
+        sub = exp.select(exp.Lower(this=exp.column("domain"))).from_("intel_domains").where(
+            exp.GTE(this=exp.column("created"), expression=since))
+        return exp.Lower(this=key).isin(query=sub)
+    if e.kind == "first_seen":
+        # with a scope, "new" is per host/user: the (scope, value) pair first appeared recently
+        target = key if e.scope is None else _pair(_first_of(vocabulary()["enrich_entities"][e.scope]), key)
+        since = b.bind(now - timedelta(days=e.days or 7))
+        sub = (exp.select(target.copy()).from_("events")
+               .where(exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())))
+               .group_by(exp.Literal.number(1))
+               .having(exp.GTE(this=exp.Min(this=exp.column("time")), expression=since)))
+        return target.isin(query=sub)
+    if e.kind == "rare":
+        scope = _first_of(vocabulary()["enrich_entities"][e.scope or "host"])
+        sub = (exp.select(key.copy()).from_("events")
+               .where(exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())))
+               .group_by(exp.Literal.number(1))
+               .having(exp.LTE(this=exp.Count(this=exp.Distinct(expressions=[scope])),
+                               expression=b.bind(e.max_count or 2))))
+        return key.isin(query=sub)
+    return _inventory(e, b)
+
+
+def _inventory(e: Enrichment, b: _Binder) -> exp.Expression:
+    """Asset or identity attribute: the event's host/user is listed with that attribute value."""
+    vocab = vocabulary()
+    if e.kind == "asset":
+        table, name_col, allowed, entity = "assets", "hostname", vocab["asset_attributes"], "host"
+    else:
+        table, name_col, allowed, entity = "identities", "user", vocab["identity_attributes"], "user"
+    if e.attribute not in allowed:
+        raise ValueError(f"unknown {e.kind} attribute {e.attribute!r}; known: {', '.join(allowed)}")
+    attr = _lower(exp.column(e.attribute))
+    if e.attribute == "groups":  # a ';'-separated list: match one whole member
+        wrapped = exp.DPipe(this=exp.DPipe(this=exp.Literal.string(";"), expression=attr),
+                            expression=exp.Literal.string(";"))
+        test: exp.Expression = exp.GT(
+            this=exp.StrPosition(this=wrapped, substr=b.bind(f";{str(e.value).lower()};")),
+            expression=exp.Literal.number(0))
+    else:
+        test = exp.EQ(this=attr, expression=b.bind(str(e.value).lower()))
+    sub = exp.select(exp.Lower(this=exp.column(name_col))).from_(table).where(test)
+    key = _first_of(vocab["enrich_entities"][entity])
+    return exp.Lower(this=key).isin(query=sub)

@@ -1,0 +1,39 @@
+"""Names present in the store (hosts, users, domains), matched leniently to what a question says."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+
+def _squash(name: str) -> str:
+    # "WS-01", "ws01" and "ws_01" are the same machine to an analyst
+    return re.sub(r"[\W_]+", "", name.lower())
+
+
+@dataclass(frozen=True)
+class Known:
+    """Distinct names from the store; empty sets mean 'unknown', and any name is then accepted."""
+
+    hosts: frozenset[str] = field(default_factory=frozenset)
+    users: frozenset[str] = field(default_factory=frozenset)
+    domains: frozenset[str] = field(default_factory=frozenset)
+
+    def names(self, kind: str) -> frozenset[str]:
+        return {"host": self.hosts, "user": self.users, "domain": self.domains}[kind]
+
+    def exact(self, kind: str, name: str) -> str | None:
+        """The stored spelling of a name, ignoring case and separators."""
+        squashed = _squash(name)
+        if not squashed:
+            return None
+        matches = sorted(n for n in self.names(kind) if _squash(n) == squashed
+                         or _squash(n.split("\\")[-1].split("@")[0]) == squashed)
+        return matches[0] if len(matches) == 1 else None
+
+    def close(self, kind: str, name: str, limit: int = 4) -> list[str]:
+        """The stored names that look most like ``name``, best first."""
+        pool = {_squash(n): n for n in self.names(kind)}
+        hits = difflib.get_close_matches(_squash(name), list(pool), n=limit, cutoff=0.7)
+        return [pool[h] for h in hits]

@@ -1,0 +1,81 @@
+"""A question being parsed: its text and which characters a recognizer has already used.
+
+Recognizers claim spans; whatever no recognizer claimed is what the parser could
+not map, and is reported back to the analyst word by word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+
+@cache
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """A phrase on word boundaries (hyphens and dots belong to words, so 'ws-01' is one word)."""
+    body = r"\s+".join(re.escape(word) for word in phrase.split())
+    return re.compile(rf"(?<![\w\-]){body}(?![\w\-]|\.\w)")
+
+
+@dataclass
+class Text:
+    original: str
+    lower: str = ""
+    used: list[bool] = field(default_factory=list)
+    lo: int = 0  # a window onto part of the question (one step of a sequence); shares ``used``
+    hi: int | None = None
+
+    def __post_init__(self) -> None:
+        self.lower = self.original.lower()
+        if not self.used:
+            self.used = [False] * len(self.original)
+
+    def window(self, lo: int, hi: int) -> Text:
+        return Text(self.original, used=self.used, lo=lo, hi=hi)
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(self.used[start:end])
+
+    def take(self, start: int, end: int) -> None:
+        for i in range(start, end):
+            self.used[i] = True
+
+    def matches(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """Matches of a pattern over the lower-cased text that touch no used character."""
+        hi = len(self.lower) if self.hi is None else self.hi
+        for m in pattern.finditer(self.lower, self.lo, hi):
+            if m.end() > m.start() and self.free(m.start(), m.end()):
+                yield m
+
+    def find_phrase(self, phrases: list[str]) -> re.Match[str] | None:
+        """The first free occurrence of any phrase, longest phrases tried first."""
+        best: re.Match[str] | None = None
+        for phrase in sorted(phrases, key=len, reverse=True):
+            for m in self.matches(phrase_pattern(phrase)):
+                if best is None or m.start() < best.start():
+                    best = m
+                break
+        return best
+
+    def take_phrase(self, phrases: list[str]) -> re.Match[str] | None:
+        m = self.find_phrase(phrases)
+        if m:
+            self.take(m.start(), m.end())
+        return m
+
+    def take_all(self, phrases: list[str]) -> int:
+        taken = 0
+        while self.take_phrase(phrases):
+            taken += 1
+        return taken
+
+    def before(self, start: int, words: int = 2) -> list[str]:
+        """The (lower-cased) words just before a position, nearest last."""
+        return re.findall(r"[\w\-']+", self.lower[:start])[-words:]
+
+    def leftover(self) -> list[str]:
+        """Words no recognizer used, in order (punctuation dropped)."""
+        chars = "".join(" " if used else ch for ch, used in zip(self.original, self.used, strict=True))
+        return re.findall(r"[^\s,;:?!()\"'`]+", chars)
