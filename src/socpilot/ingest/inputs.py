@@ -104,17 +104,28 @@ def _expand(path: Path) -> Iterator[Input]:
     yield Input(path)
 
 
-def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes] | Quarantined]:
+MAX_LINE_BYTES = 16 << 20  # no log record is this long; a longer line is damage or an attack
+
+
+def iter_lines(stream: BinaryIO, max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes] | Quarantined]:
     """Lines of a stream with their 1-based numbers, stopping cleanly at a broken compression.
 
     A truncated gzip or a corrupt deflate stream ends the input with one quarantine
-    entry naming the line where reading stopped; the lines before it are kept.
+    entry naming the line where reading stopped; the lines before it are kept. A line
+    longer than ``max_line`` is quarantined (its first bytes kept) without holding it
+    in memory, and reading goes on with the next line.
     """
     lineno = 0
-    buffered = io.BufferedReader(stream, buffer_size=1 << 20) if not isinstance(stream, io.BufferedReader) else stream
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream, buffer_size=1 << 20)
     while True:
         try:
-            line = buffered.readline()
+            line = buffered.readline(max_line + 1)
+            if len(line) > max_line and not line.endswith(b"\n"):
+                lineno += 1
+                size = len(line) + _skip_line(buffered)
+                yield Quarantined(lineno, f"line {lineno} is {size:,} bytes, over the {max_line:,}-byte limit; "
+                                  "skipped, the other lines were kept", line[:256])
+                continue
         except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile, OSError) as exc:
             yield Quarantined(lineno + 1, f"compressed stream is broken after line {lineno} ({exc}); "
                               "the records before it were kept, re-export or re-copy the file", b"")
@@ -123,3 +134,13 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes] | Quarantined]:
             return
         lineno += 1
         yield lineno, line
+
+
+def _skip_line(buffered: io.BufferedReader) -> int:
+    """Read past the rest of an overlong line in bounded pieces; how many bytes were skipped."""
+    skipped = 0
+    while True:
+        piece = buffered.readline(1 << 20)
+        skipped += len(piece)
+        if not piece or piece.endswith(b"\n"):
+            return skipped

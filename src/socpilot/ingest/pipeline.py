@@ -13,11 +13,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from socpilot.ingest.inputs import Input, discover
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.ingest.readers import detect_reader, reader_by_source
 from socpilot.model.event import event_id
-from socpilot.store.store import Store
+from socpilot.store.store import Finished, Store
 from socpilot.store.writer import PartInfo, PartWriter
 
 
@@ -115,6 +117,40 @@ def read_input(inp: Input, key: str, staging: Path, source: str | None) -> Input
 
 ProgressFn = Callable[[InputResult, int, int], None]
 
+COMMIT_EVERY_INPUTS = 64
+COMMIT_EVERY_SECONDS = 1.0
+
+
+class _CommitBatch:
+    """Finished inputs waiting for one catalog transaction: many small inputs, few commits."""
+
+    def __init__(self, store: Store, report: IngestReport, total: int, progress: ProgressFn | None) -> None:
+        self.store, self.report, self.total, self.progress = store, report, total, progress
+        self.waiting: list[InputResult] = []
+        self.last = time.perf_counter()
+        self.done = 0
+
+    def add(self, result: InputResult, con: duckdb.DuckDBPyConnection) -> None:
+        self.waiting.append(result)
+        if len(self.waiting) >= COMMIT_EVERY_INPUTS or time.perf_counter() - self.last >= COMMIT_EVERY_SECONDS:
+            self.flush(con)
+
+    def flush(self, con: duckdb.DuckDBPyConnection) -> None:
+        results, self.waiting = self.waiting, []
+        self.store.commit_many([
+            Finished(r.key, r.display, r.source, r.records, r.parts, r.quarantined)
+            for r in results if r.source is not None and r.skipped is None
+        ], con)
+        for r in results:
+            if r.source is None and r.skipped and "no reader" in r.skipped:
+                self.store.record_unreadable(r.key, r.display, r.skipped, con)
+        self.last = time.perf_counter()
+        for r in results:
+            self.report.results.append(r)
+            self.done += 1
+            if self.progress:
+                self.progress(r, self.done, self.total)
+
 
 def ingest(paths: Iterable[Path], store: Store, source: str | None = None,
            workers: int | None = None, progress: ProgressFn | None = None) -> IngestReport:
@@ -135,30 +171,23 @@ def ingest(paths: Iterable[Path], store: Store, source: str | None = None,
             todo.append((inp, key))
     total = len(todo)
 
-    def finish(result: InputResult) -> None:
-        if result.source is not None and result.skipped is None:
-            store.commit(result.key, result.display, result.source, result.records,
-                         result.parts, result.quarantined)
-        elif result.skipped and "no reader" in result.skipped:
-            store.record_unreadable(result.key, result.display, result.skipped)
-        report.results.append(result)
-        if progress:
-            progress(result, len([r for r in report.results if r.skipped is None or r.source]), total)
-
+    batch = _CommitBatch(store, report, total, progress)
     n_workers = workers if workers is not None else min(os.cpu_count() or 1, max(1, total))
-    if n_workers <= 1 or total <= 1:
-        for inp, key in todo:
-            finish(read_input(inp, key, store.staging_for(key), source))
-    else:
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            # Largest first keeps both cores busy to the end.
-            todo.sort(key=lambda t: -t[0].path.stat().st_size)
-            pending: set[Future[InputResult]] = {
-                pool.submit(read_input, inp, key, store.staging_for(key), source) for inp, key in todo
-            }
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    finish(fut.result())
+    with store.writing() as con:
+        if n_workers <= 1 or total <= 1:
+            for inp, key in todo:
+                batch.add(read_input(inp, key, store.staging_for(key), source), con)
+        else:
+            with ProcessPoolExecutor(max_workers=n_workers) as pool:
+                # Largest first keeps both cores busy to the end.
+                todo.sort(key=lambda t: -t[0].path.stat().st_size)
+                pending: set[Future[InputResult]] = {
+                    pool.submit(read_input, inp, key, store.staging_for(key), source) for inp, key in todo
+                }
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        batch.add(fut.result(), con)
+        batch.flush(con)
     report.seconds = time.perf_counter() - started
     return report

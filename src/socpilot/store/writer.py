@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,8 +92,8 @@ def to_table(rows: list[dict[str, Any]]) -> pa.Table:
 class PartWriter:
     """Buffers events per (source, day) and writes each full batch as its own staged part.
 
-    Parts are written under a temporary name and renamed when complete, so a killed
-    process leaves no half-written file with a final name.
+    Parts go to the staging folder, which readers never see: a killed process leaves
+    at most a half-written staged file, which the next run's ``Store.recover`` removes.
     """
 
     def __init__(self, staging: Path, prefix: str) -> None:
@@ -123,9 +122,8 @@ class PartWriter:
         source, day = key
         table = to_table(rows)
         name = f"{self.prefix}-{len(self.parts):05d}.parquet"
-        tmp = self.staging / (name + ".tmp")
-        pq.write_table(table, tmp, compression="zstd", compression_level=1)
-        os.replace(tmp, self.staging / name)
+        # Staged parts are invisible until the store commits them, so no temporary name is needed.
+        pq.write_table(table, self.staging / name, compression="zstd", compression_level=1)
         times = [row["time"] for row in rows]
         self.parts.append(
             PartInfo(name, f"source={source}/day={day}/{name}", source, day, len(rows), min(times), max(times))

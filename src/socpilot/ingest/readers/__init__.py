@@ -7,11 +7,18 @@ from socpilot.ingest.reader import Reader
 
 def all_readers() -> list[Reader]:
     # Imported here so a worker process pays only for what it uses.
+    from socpilot.ingest.readers.cloudtrail import CloudTrailReader
+    from socpilot.ingest.readers.entra import EntraReader
+    from socpilot.ingest.readers.evtx import EvtxReader
+    from socpilot.ingest.readers.generic import GenericReader
+    from socpilot.ingest.readers.okta import OktaReader
     from socpilot.ingest.readers.suricata import SuricataReader
+    from socpilot.ingest.readers.windows_json import WindowsJsonReader
     from socpilot.ingest.readers.zeek import ZeekReader
 
-    readers: list[Reader] = []
+    readers: list[Reader] = [EvtxReader(), WindowsJsonReader()]
     readers += [ZeekReader(), SuricataReader()]
+    readers += [CloudTrailReader(), OktaReader(), EntraReader(), GenericReader()]
     return readers
 
 
