@@ -11,7 +11,7 @@ from socpilot.store.query import parse, run_query
 # Constant query texts parsed into trees once; nothing user-supplied enters them.
 _PER_SOURCE_DAY = parse(
     "SELECT source, CAST(date_trunc('day', time) AS DATE) AS day, count(*) AS events "
-    "FROM events GROUP BY source, day ORDER BY day, source"
+    "FROM events GROUP BY 1, 2 ORDER BY 2, 1"
 )
 _REPORTERS = parse(
     "SELECT host_name AS host, source, count(*) AS events, min(time) AS first_seen, max(time) AS last_seen "
