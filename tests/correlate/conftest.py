@@ -56,3 +56,17 @@ def put_events(workspace: Workspace) -> PutEvents:
 
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
+
+
+class Builders:
+    """The builders above, handed to tests as the ``b`` fixture (test modules cannot import conftest)."""
+
+    t0 = T0
+    event = staticmethod(make_event)
+    alert = staticmethod(make_alert)
+    minutes = staticmethod(minutes)
+
+
+@pytest.fixture
+def b() -> type[Builders]:
+    return Builders

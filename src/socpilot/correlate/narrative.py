@@ -234,9 +234,13 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
                 "inferred", _first_events(alerts), alert_ids)
     rules = {a.rule_id for a in alerts}
     for pattern in patterns:
-        if pattern.rule_id in rules or set(pattern.hosts) & set(incident.hosts):
-            out.add(fill(texts["fleet_context"], rule=clip(pattern.rule_title, 160), kind=pattern.kind.replace("_", " "),
-                         count=pattern.host_count, pattern=pattern.id), "inferred", pattern.event_ids)
+        shared = sorted(set(pattern.hosts) & set(incident.hosts))
+        values = {"rule": clip(pattern.rule_title, 160), "kind": pattern.kind.replace("_", " "),
+                  "count": pattern.host_count, "pattern": pattern.id, "hosts": listing(shared)}
+        if pattern.rule_id in rules:
+            out.add(fill(texts["fleet_rule"], **values), "inferred", pattern.event_ids)
+        elif shared:
+            out.add(fill(texts["fleet_host"], **values), "known", pattern.event_ids)
 
     # What the store cannot show.
     networked = {n.host: n for n in evidence.networks}
