@@ -8,7 +8,7 @@ user writes the same thing for ``socpilot ingest --mapping FILE``::
     format: csv                 # csv or json; default from the file name (generic reader)
     delimiter: ","              # csv only
     class: network              # OCSF class label (socpilot.model.ocsf), default base
-    class_by:                   # optional: the class from one field's value
+    class_by:                   # optional: the class from a field's value (a list: first match wins)
       column: action
       match: {login: authentication, "user.*": account_change}   # exact, or prefix*
     time:
@@ -107,7 +107,7 @@ class FieldMapping:
     format: str | None = None
     delimiter: str = ","
     event_class: EventClass = EventClass.BASE
-    class_rule: ClassRule | None = None
+    class_rules: tuple[ClassRule, ...] = ()
     time_columns: tuple[str, ...] = ()
     time_format: str = "iso"
     candidates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # Event field -> source paths
@@ -146,9 +146,9 @@ class FieldMapping:
                     raise MappingError(f"{origin}: values.{column}.{target}: {column} does not fill {target}")
                 values[(str(column), target)] = {_key(k).lower(): _key(v) for k, v in table.items()}
         paths = [p for ps in candidates.values() for p in ps] + list(time_columns)
-        class_rule = _class_rule(doc.get("class_by"), origin)
-        if class_rule:
-            paths.append(class_rule.column)
+        class_by = doc.get("class_by") or []
+        class_rules = tuple(_class_rule(rule, origin) for rule in (class_by if isinstance(class_by, list) else [class_by]))
+        paths += [rule.column for rule in class_rules]
         paths += [str(k) for k in doc.get("keys") or []]
         # every prefix of every known path, keyed by its lower-cased spelling
         prefixes = {".".join(p.split(".")[:i]) for p in paths for i in range(1, p.count(".") + 2)}
@@ -158,7 +158,7 @@ class FieldMapping:
             format=fmt,
             delimiter=str(doc.get("delimiter") or ","),
             event_class=_class_of(doc.get("class") or "base", origin),
-            class_rule=class_rule,
+            class_rules=class_rules,
             time_columns=time_columns,
             time_format=str(time.get("format") or "iso"),
             candidates={k: tuple(v) for k, v in candidates.items()},
@@ -190,7 +190,7 @@ class FieldMapping:
                 if value is not None:
                     event[target] = value
                     break
-        cls = (self.class_rule.classify(flat) if self.class_rule else None) or self.event_class
+        cls = next((c for c in (rule.classify(flat) for rule in self.class_rules) if c), self.event_class)
         event["class_uid"] = int(cls)
         event["class_name"] = cls.label
         return event
@@ -216,9 +216,7 @@ def _class_of(label: Any, origin: str) -> EventClass:
         raise MappingError(f"{origin}: unknown class {label!r}; known: {', '.join(sorted(_CLASS_BY_LABEL))}") from None
 
 
-def _class_rule(doc: Any, origin: str) -> ClassRule | None:
-    if doc is None:
-        return None
+def _class_rule(doc: Any, origin: str) -> ClassRule:
     if not isinstance(doc, dict) or not isinstance(doc.get("column"), str) or not isinstance(doc.get("match"), dict):
         raise MappingError(f"{origin}: class_by needs a column and a match dictionary")
     exact: dict[str, EventClass] = {}

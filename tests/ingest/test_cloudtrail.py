@@ -1,0 +1,200 @@
+"""CloudTrail ingestion on the real samples: every layout, every record, the fields rules and hunts need."""
+
+from __future__ import annotations
+
+import gzip
+import ipaddress
+import re
+from pathlib import Path
+
+import orjson
+import pytest
+
+from socpilot.api import Workspace
+from socpilot.ingest.inputs import Input
+from socpilot.ingest.quarantine import Quarantined
+from socpilot.ingest.readers import detect_reader
+from socpilot.ingest.readers.cloudtrail import CloudTrailReader
+from socpilot.model.event import Event, event_id
+from socpilot.model.ocsf import EventClass
+
+READER = CloudTrailReader()
+_DOTTED_QUAD = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+
+
+def read(path: Path) -> tuple[list[dict], list[Quarantined]]:
+    items = list(READER.read(Input(path)))
+    return ([i for i in items if not isinstance(i, Quarantined)], [i for i in items if isinstance(i, Quarantined)])
+
+
+def read_folder(folder: Path) -> list[dict]:
+    events: list[dict] = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in (".json", ".jsonl", ".log"):
+            got, bad = read(path)
+            assert bad == [], path
+            events += got
+    return events
+
+
+def cloudtrail(data: Path) -> Path:
+    return data / "cloud" / "cloudtrail"
+
+
+@pytest.mark.parametrize(("part", "count"), [
+    ("panther_aws_cloudtrail.jsonl", 374),  # Panther rule tests, wrapped, one per line
+    ("panther-test-scenarios", 27),  # native {"Records": [...]} files
+    ("stratus-red-team-detonation-logs", 310),  # pretty-printed JSON arrays
+    ("otrf-security-datasets", 103),  # JSON lines with logstash @timestamp
+    ("elastic-beats", 4),  # one event per line, incl. an Insights event
+])
+def test_every_cloudtrail_layout_ingests_all_its_records(data: Path, part: str, count: int) -> None:
+    path = cloudtrail(data) / part
+    events = read_folder(path) if path.is_dir() else read(path)[0]
+    assert len(events) == count
+    assert {e["source"] for e in events} == {"cloudtrail"}
+    assert {e["product"] for e in events} == {"aws"}
+
+
+def test_actor_action_source_ip_and_outcome_are_filled_wherever_the_record_has_them(data: Path) -> None:
+    events = read_folder(cloudtrail(data))
+    assert len(events) == 818
+    checked = {"actor": 0, "action": 0, "ip": 0, "login": 0}
+    for e in events:
+        fields = e["fields"]
+        if any(k.startswith("userIdentity.") for k in fields):
+            assert e["cloud_principal"], fields
+            checked["actor"] += 1
+        if fields.get("eventName"):
+            assert e["cloud_action"] == fields["eventName"]
+            assert e["auth_outcome"] in ("success", "failure")
+            checked["action"] += 1
+        ip = fields.get("sourceIPAddress", "")
+        if _DOTTED_QUAD.fullmatch(ip) or ":" in ip:
+            assert ipaddress.ip_address(e["src_ip"]), ip
+            checked["ip"] += 1
+        else:
+            assert e.get("src_ip") is None  # "AWS Internal", service names, "redacted"
+        if fields.get("responseElements.ConsoleLogin"):
+            assert e["auth_outcome"] == fields["responseElements.ConsoleLogin"].lower()
+            assert e["class_uid"] == EventClass.AUTHENTICATION
+            checked["login"] += 1
+    assert checked == {"actor": 795, "action": 814, "ip": 741, "login": 45}
+
+
+def test_console_login_without_mfa_is_an_authentication_with_mfa_false(data: Path) -> None:
+    path = cloudtrail(data) / "stratus-red-team-detonation-logs" / "aws.initial-access.console-login-without-mfa.json"
+    [event], [] = read(path)
+    assert event["class_uid"] == EventClass.AUTHENTICATION and event["class_name"] == "authentication"
+    assert event["auth_mfa"] is False
+    assert event["auth_outcome"] == "success"
+    assert event["user_name"] == "stratus-red-team-nmfalu-jfzdtsvchl"
+    assert event["cloud_principal"] == "arn:aws:iam::562283505220:user/stratus-red-team-nmfalu-jfzdtsvchl"
+    assert event["cloud_principal_type"] == "IAMUser"
+    assert event["cloud_account"] == "562283505220"
+    assert event["src_ip"] == "225.1.0.16"  # anonymised "225.01.00.16": leading zeros dropped
+    assert event["fields"]["additionalEventData.MFAUsed"] == "No"
+    no_mfa = [e for e in read_folder(cloudtrail(data))
+              if e["fields"].get("additionalEventData.MFAUsed") == "No"]
+    assert len(no_mfa) == 38 and all(e["auth_mfa"] is False for e in no_mfa)
+
+
+def test_api_call_normalizes_principal_resource_and_error(data: Path) -> None:
+    events = read_folder(cloudtrail(data) / "panther-test-scenarios")
+    create_key = next(e for e in events if e["cloud_action"] == "CreateAccessKey")
+    assert create_key["cloud_service"] == "iam.amazonaws.com"
+    assert create_key["class_name"] == "api"
+    assert create_key["cloud_region"] == "us-east-1"
+    assert create_key["time"].tzinfo is not None
+    assumed = next(e for e in read_folder(cloudtrail(data) / "otrf-security-datasets")
+                   if e["cloud_action"] == "GetObject")
+    assert assumed["cloud_resource"] == assumed["fields"]["requestParameters.bucketName"]
+    assert assumed["access_key_id"] == assumed["fields"]["userIdentity.accessKeyId"]
+    denied = [e for e in read(cloudtrail(data) / "panther_aws_cloudtrail.jsonl")[0] if e.get("status_detail")]
+    assert denied and all(e["auth_outcome"] == "failure" for e in denied if "errorCode" in e["fields"])
+
+
+def test_fields_keep_cloudtrail_names_and_panther_p_fields(data: Path) -> None:
+    events, _ = read(cloudtrail(data) / "panther_aws_cloudtrail.jsonl")
+    first = events[0]
+    assert first["fields"]["eventName"] == "ModifyImageAttribute"
+    assert first["fields"]["userIdentity.type"] == "AssumedRole"
+    assert first["fields"]["requestParameters.launchPermission.add.items.group"] == "all"
+    assert orjson.loads(first["fields"]["requestParameters"])["imageId"] == "ami-1111"  # whole, for |contains
+    assert first["user_name"] == "example-user"  # the session of arn:...:assumed-role/example-role/example-user
+    with_p = [e for e in events if any(k.startswith("p_") for k in e["fields"])]
+    assert with_p and all(e["fields"]["p_log_type"] == "AWS.CloudTrail" for e in with_p if "p_log_type" in e["fields"])
+
+
+def test_lower_cased_keys_are_respelled_as_cloudtrail_spells_them(data: Path) -> None:
+    events, _ = read(cloudtrail(data) / "panther_aws_cloudtrail.jsonl")
+    lowered = [e for e in events if '"eventname"' in e["raw"]]
+    assert len(lowered) == 8
+    for e in lowered:
+        assert "eventname" not in e["fields"] and e["fields"]["eventName"] == e["cloud_action"]
+        assert e["cloud_service"] == e["fields"]["eventSource"]
+
+
+def test_records_without_a_usable_time_are_kept_as_undated(data: Path) -> None:
+    events, _ = read(cloudtrail(data) / "panther_aws_cloudtrail.jsonl")
+    undated = [e for e in events if e["time"].year == 1970]
+    assert len(undated) == 19  # Panther tests with no eventTime, or eventTime "redacted"/"..."
+    assert {e["fields"].get("eventTime") for e in undated} == {None, "redacted", "..."}
+
+
+def test_reader_output_validates_against_the_event_model(data: Path) -> None:
+    for e in read_folder(cloudtrail(data)):
+        Event.model_validate({**e, "id": "x", "file": "f"})
+
+
+def test_auto_detection_picks_cloudtrail_for_every_layout_and_ids_follow_the_raw_convention(
+        data: Path, workspace: Workspace) -> None:
+    for path in sorted(cloudtrail(data).rglob("*.json*")) + sorted(cloudtrail(data).rglob("*.log")):
+        inp = Input(path)
+        reader = detect_reader(inp.name, inp.head())
+        assert reader is not None and reader.source == "cloudtrail", path
+    folder = cloudtrail(data) / "panther-test-scenarios" / "compromised-root-creds"
+    report = workspace.ingest([folder])
+    assert report.records == 16 and report.quarantined == 0
+    doc = orjson.loads((folder / "attacker_cloudtrail.json").read_bytes())
+    expected = {event_id("cloudtrail", orjson.dumps(r, option=orjson.OPT_SORT_KEYS)) for r in doc["Records"]}
+    with workspace.connect() as con:
+        ids = {row[0].split("#")[0] for row in con.execute(
+            "SELECT id FROM events WHERE file LIKE '%attacker_cloudtrail.json'").fetchall()}
+    assert ids == expected
+
+
+def test_invalid_json_line_is_quarantined_with_its_line_number_and_the_rest_kept(data: Path, tmp_path: Path) -> None:
+    lines = (cloudtrail(data) / "otrf-security-datasets" /
+             "ec2_proxy_s3_exfiltration_2020-09-14011940.json").read_bytes().splitlines()[:5]
+    lines.insert(2, b'{"eventName": "Broken", "awsRegion": ')
+    path = tmp_path / "trail.json"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    events, bad = read(path)
+    assert len(events) == 5
+    assert [q.offset for q in bad] == [3]
+    assert "line 3 is not valid JSON" in bad[0].reason
+    assert bad[0].head.startswith(b'{"eventName": "Broken"')
+
+
+def test_truncated_records_file_keeps_complete_records_and_says_where_it_broke(data: Path, tmp_path: Path) -> None:
+    whole = (cloudtrail(data) / "panther-test-scenarios" / "compromised-root-creds" /
+             "attacker_cloudtrail.json").read_bytes()
+    path = tmp_path / "cut.json"
+    path.write_bytes(whole[: len(whole) * 6 // 10])
+    events, bad = read(path)
+    complete = len(orjson.loads(whole)["Records"])
+    assert 0 < len(events) < complete
+    assert [e["cloud_action"] for e in events] == [r["eventName"] for r in orjson.loads(whole)["Records"]][:len(events)]
+    [q] = bad
+    assert "Records document is truncated" in q.reason and f"the {len(events)} complete records" in q.reason
+
+
+def test_truncated_gzip_keeps_the_lines_before_the_break(data: Path, tmp_path: Path) -> None:
+    text = (cloudtrail(data) / "otrf-security-datasets" / "ec2_proxy_s3_exfiltration_2020-09-14011940.json").read_bytes()
+    packed = gzip.compress(text * 40)  # 4,120 records, 4 MB: the break lands well inside the stream
+    path = tmp_path / "trail.json.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    events, bad = read(path)
+    assert 1000 < len(events) < 4120
+    assert len(bad) == 1 and "compressed stream is broken" in bad[0].reason
