@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from socpilot.ingest.pipeline import IngestReport, ProgressFn, ingest
+from socpilot.ingest.readers.field_mapping import load_mapping
 from socpilot.store.store import Store
 from socpilot.workspace import resolve_home
 
@@ -33,8 +34,12 @@ class Workspace:
         return self.store.connect()
 
     def ingest(self, paths: Iterable[str | Path], source: str | None = None,
-               progress: ProgressFn | None = None, workers: int | None = None) -> IngestReport:
-        return ingest([Path(p) for p in paths], self.store, source=source, workers=workers, progress=progress)
+               progress: ProgressFn | None = None, workers: int | None = None,
+               mapping: str | Path | None = None) -> IngestReport:
+        """Ingest logs; ``mapping`` is a field-mapping YAML file for the generic reader (MappingError if bad)."""
+        fields = load_mapping(mapping) if mapping is not None else None
+        return ingest([Path(p) for p in paths], self.store, source=source, workers=workers, progress=progress,
+                      mapping=fields)
 
     def status(self) -> dict[str, Any]:
         with self.store.catalog(read_only=True) as con:

@@ -12,6 +12,7 @@ from rich.table import Table
 from socpilot.api import Workspace
 from socpilot.cli.app import HomeOption, JsonOption, app, console, emit_json, err_console
 from socpilot.ingest.pipeline import InputResult
+from socpilot.ingest.readers.field_mapping import MappingError, load_mapping
 
 
 @app.command()
@@ -19,13 +20,21 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders (recursive); .gz and .zip are opened.")],
     source: Annotated[str | None, typer.Option("--source", help="Force a reader instead of auto-detection.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero when any record is quarantined.")] = False,
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", help="Field-mapping YAML for JSON/CSV logs no reader knows (source, time, columns).")] = None,
     home: HomeOption = None,
     json: JsonOption = False,
 ) -> None:
     """Read logs into the store, normalized. Bad records are quarantined; the run goes on."""
+    if mapping is not None:
+        try:  # a mistake in the mapping is the user's to fix before anything is read
+            load_mapping(mapping)
+        except MappingError as exc:
+            err_console.print(f"[red]mapping error[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
     ws = Workspace.open(home)
     if json:
-        report = ws.ingest(paths, source=source)
+        report = ws.ingest(paths, source=source, mapping=mapping)
     else:
         with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.fields[records]:,} records, {task.fields[rate]:,.0f}/s"),
@@ -46,7 +55,7 @@ def ingest(
                 if result.skipped and "already" not in result.skipped:
                     err_console.print(f"[yellow]skipped[/] {result.skipped}", highlight=False)
 
-            report = ws.ingest(paths, source=source, progress=progress)
+            report = ws.ingest(paths, source=source, progress=progress, mapping=mapping)
     if json:
         emit_json(report.to_dict())
     else:

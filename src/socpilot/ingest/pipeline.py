@@ -18,6 +18,8 @@ import duckdb
 from socpilot.ingest.inputs import Input, discover
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.ingest.readers import detect_reader, reader_by_source
+from socpilot.ingest.readers.field_mapping import FieldMapping
+from socpilot.ingest.readers.generic import GenericReader
 from socpilot.model.event import event_id
 from socpilot.store.store import Finished, Store
 from socpilot.store.writer import PartInfo, PartWriter
@@ -74,12 +76,14 @@ class IngestReport:
         }
 
 
-def read_input(inp: Input, key: str, staging: Path, source: str | None) -> InputResult:
+def read_input(inp: Input, key: str, staging: Path, source: str | None,
+               mapping: FieldMapping | None = None) -> InputResult:
     """Read one input completely into staged parts. Runs in a worker process."""
     started = time.perf_counter()
     result = InputResult(inp.display, key)
     try:
-        reader = reader_by_source(source) if source else detect_reader(inp.name, inp.head())
+        reader = (GenericReader(mapping) if mapping else reader_by_source(source) if source
+                  else detect_reader(inp.name, inp.head()))
     except KeyError as exc:
         result.skipped = str(exc)
         return result
@@ -153,8 +157,12 @@ class _CommitBatch:
 
 
 def ingest(paths: Iterable[Path], store: Store, source: str | None = None,
-           workers: int | None = None, progress: ProgressFn | None = None) -> IngestReport:
-    """Ingest files and folders; inputs already in the catalog (same content) are skipped."""
+           workers: int | None = None, progress: ProgressFn | None = None,
+           mapping: FieldMapping | None = None) -> IngestReport:
+    """Ingest files and folders; inputs already in the catalog (same content) are skipped.
+
+    With a ``mapping`` every input is read by the generic reader under that mapping.
+    """
     started = time.perf_counter()
     store.recover()
     inputs = list(discover(paths))
@@ -176,13 +184,13 @@ def ingest(paths: Iterable[Path], store: Store, source: str | None = None,
     with store.writing() as con:
         if n_workers <= 1 or total <= 1:
             for inp, key in todo:
-                batch.add(read_input(inp, key, store.staging_for(key), source), con)
+                batch.add(read_input(inp, key, store.staging_for(key), source, mapping), con)
         else:
             with ProcessPoolExecutor(max_workers=n_workers) as pool:
                 # Largest first keeps both cores busy to the end.
                 todo.sort(key=lambda t: -t[0].path.stat().st_size)
                 pending: set[Future[InputResult]] = {
-                    pool.submit(read_input, inp, key, store.staging_for(key), source) for inp, key in todo
+                    pool.submit(read_input, inp, key, store.staging_for(key), source, mapping) for inp, key in todo
                 }
                 while pending:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
