@@ -1,0 +1,39 @@
+"""What every background generator shares: the day being generated and its time draws."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+from dataclasses import dataclass
+
+from socpilot.demo.org import Org
+
+
+@dataclass(frozen=True)
+class Hour:
+    """One hour of one day: where events go in time and how busy the office is."""
+
+    org: Org
+    seed: int
+    day: int  # 0-based day index
+    start: float  # epoch seconds of the hour's start (UTC)
+    hour: int  # 0..23
+    weekend: bool
+
+    def times(self, rng: random.Random, n: int) -> list[float]:
+        """``n`` sorted instants inside the hour, microsecond precision."""
+        return sorted(round(self.start + rng.random() * 3600, 6) for _ in range(n))
+
+
+def cumulative(weights: list[float]) -> list[float]:
+    return list(itertools.accumulate(weights))
+
+
+def pick(rng: random.Random, items: list, cum: list[float]):  # type: ignore[no-untyped-def, type-arg]
+    """One weighted choice with precomputed cumulative weights (``random.choices`` without its overhead)."""
+    return items[bisect.bisect(cum, rng.random() * cum[-1])]
+
+
+def ephemeral_port(rng: random.Random) -> int:
+    return rng.randrange(49152, 65535)
