@@ -90,7 +90,9 @@ def run(con: duckdb.DuckDBPyConnection, question: str, query: HuntQuery, now: da
     empty = not rows or (query.returns == "count" and rows[0].get("events") == 0)
     if empty and query.time.kind != "all":
         first, last = coverage(con)
-        if first is not None and last is not None:
+        if first is None or last is None:
+            notes.append("the store holds no events yet")
+        else:
             notes.append(f"nothing matched in this time range; the stored data covers "
                          f"{first:%Y-%m-%d %H:%M} → {last:%Y-%m-%d %H:%M} UTC")
     return Answer(question=question, interpretation=interpret(query, now), query=query, sql=sql,

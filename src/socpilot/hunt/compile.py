@@ -91,7 +91,7 @@ def _select(query: HuntQuery, where: list[exp.Expression], b: _Binder) -> exp.Ex
         tree = base.select(exp.alias_(exp.Count(this=exp.Star()), "events"))
         return _where(tree, where)
     if query.returns == "events":
-        tree = base.select(*[exp.column(c) for c in _event_columns(query)])
+        tree = base.select(*[exp.column(c) for c in event_columns(query)])
         order = exp.Ordered(this=exp.column("time"), desc=query.order != "time_asc")
         return _where(tree, where).order_by(order).limit(b.bind(query.limit))
     entity = vocabulary()["entities"][query.returns]
@@ -165,7 +165,8 @@ def _where(tree: exp.Select, conditions: list[exp.Expression]) -> exp.Select:
     return tree.where(exp.and_(*conditions)) if conditions else tree
 
 
-def _event_columns(query: HuntQuery) -> list[str]:
+def event_columns(query: HuntQuery) -> list[str]:
+    """The columns shown for matching events: the common ones, then those of the query's classes."""
     shown = vocabulary()["event_columns"]
     extra: list[str] = []
     for cls in query.classes or ["default"]:
@@ -348,20 +349,27 @@ def _inventory(e: Enrichment, b: _Binder) -> exp.Expression:
     """Asset or identity attribute: the event's host/user is listed with that attribute value."""
     vocab = vocabulary()
     if e.kind == "asset":
-        table, name_col, allowed, entity = "assets", "hostname", vocab["asset_attributes"], "host"
+        table, allowed, entity = "hunt_assets", vocab["asset_attributes"], "host"
     else:
-        table, name_col, allowed, entity = "identities", "user", vocab["identity_attributes"], "user"
+        table, allowed, entity = "hunt_identities", vocab["identity_attributes"], "user"
     if e.attribute not in allowed:
         raise ValueError(f"unknown {e.kind} attribute {e.attribute!r}; known: {', '.join(allowed)}")
     attr = _lower(exp.column(e.attribute))
-    if e.attribute == "groups":  # a ';'-separated list: match one whole member
+    if isinstance(e.value, bool):
+        test: exp.Expression = exp.EQ(this=exp.column(e.attribute), expression=b.bind(e.value))
+    elif e.attribute == "groups":  # a ';'-separated list: match one whole member
         wrapped = exp.DPipe(this=exp.DPipe(this=exp.Literal.string(";"), expression=attr),
                             expression=exp.Literal.string(";"))
-        test: exp.Expression = exp.GT(
+        test = exp.GT(
             this=exp.StrPosition(this=wrapped, substr=b.bind(f";{str(e.value).lower()};")),
             expression=exp.Literal.number(0))
     else:
         test = exp.EQ(this=attr, expression=b.bind(str(e.value).lower()))
-    sub = exp.select(exp.Lower(this=exp.column(name_col))).from_(table).where(test)
+    sub = exp.select(exp.column("name")).from_(table).where(test)
     key = _first_of(vocab["enrich_entities"][entity])
-    return exp.Lower(this=key).isin(query=sub)
+    return _short_name(key).isin(query=sub)
+
+
+def _short_name(key: exp.Expression) -> exp.Expression:
+    """An account or host as the inventory keys it: lower case, without a DOMAIN\\ prefix."""
+    return exp.Lower(this=exp.func("regexp_replace", key, exp.Literal.string(r"^.*\\"), exp.Literal.string("")))

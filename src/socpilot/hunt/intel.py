@@ -1,9 +1,9 @@
-"""Context the hunt can join against, imported into the workspace: domain registrations,
-the asset inventory and the identity list.
+"""The domain-registration cache: domain -> created date (and registrar), imported by the user.
 
-``socpilot intel import FILE`` reads CSV or JSON (array or lines) and tells the kind
-of list from its columns; each kind is kept as one Parquet file under ``HOME/intel``.
-A later import of the same kind adds rows and replaces those with the same key.
+``socpilot intel import FILE`` reads CSV or JSON (array or lines) with a domain and a
+created column (common header spellings accepted) and keeps the cache as one Parquet
+file under ``HOME/intel``; a later import adds rows and replaces those of the same domain.
+Assets and identities come from the inventory (``socpilot inventory import``).
 """
 
 from __future__ import annotations
@@ -28,28 +28,9 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
                     "registered_at", "created_at"),
         "registrar": ("registrar",),
     },
-    "assets": {
-        "hostname": ("hostname", "host", "host_name", "computer", "computer_name", "device", "asset"),
-        "ip": ("ip", "ips", "ip_address", "address"),
-        "criticality": ("criticality", "tier"),
-        "owner": ("owner",),
-        "role": ("role", "type", "asset_type"),
-        "os": ("os", "operating_system"),
-        "business_service": ("business_service", "service"),
-    },
-    "identities": {
-        "user": ("user", "username", "user_name", "login", "sam_account_name", "samaccountname"),
-        "email": ("email", "upn", "mail", "user_principal_name"),
-        "privileged": ("privileged", "is_privileged", "admin"),
-        "groups": ("groups", "group", "member_of"),
-        "mfa_enrolled": ("mfa_enrolled", "mfa", "mfa_enrollment"),
-        "department": ("department", "dept"),
-    },
 }
 # the one column that tells each kind apart
-_SIGNATURE = {"domains": "created", "assets": "hostname", "identities": "user"}
-_BOOLEAN = {"privileged", "mfa_enrolled"}
-_TRUE = {"true", "yes", "y", "1", "enrolled", "t"}
+_SIGNATURE = {"domains": "created"}
 
 
 @dataclass(frozen=True)
@@ -113,7 +94,7 @@ def _kind(records: list[dict[str, Any]]) -> str:
     for kind, column in _SIGNATURE.items():
         if headers & set(_COLUMNS[kind][column]):
             return kind
-    raise ValueError("cannot tell the list's kind: expected a domain/created, hostname or user column; "
+    raise ValueError("not a domain-registration list: expected domain and created columns; "
                      f"found {', '.join(sorted(headers)) or 'no columns'}")
 
 
@@ -137,10 +118,6 @@ def _value(column: str, value: Any) -> Any:
         return None
     if column == "created":
         return _date(value)
-    if column in _BOOLEAN:
-        return value if isinstance(value, bool) else str(value).strip().lower() in _TRUE
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
     return str(value).strip()
 
 
@@ -161,7 +138,7 @@ def _schema(kind: str) -> pa.Schema:
     def typ(column: str) -> pa.DataType:
         if column == "created":
             return pa.timestamp("us", tz="UTC")
-        return pa.bool_() if column in _BOOLEAN else pa.string()
+        return pa.string()
     return pa.schema([(c, typ(c)) for c in _COLUMNS[kind]])
 
 

@@ -1,0 +1,208 @@
+"""What every SIEM rendering shares: field mapping, filters, time, result shape.
+
+A target supplies its syntax (a ``Syntax`` of templates) and field names
+(render/targets.yaml); the walk over the HuntQuery is the same for all of them.
+Renderings are for pasting into another tool, so values are inlined as escaped
+literals there; socpilot itself only ever runs the parameterised SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from socpilot.hunt.compile import cidr_regex, event_columns
+from socpilot.hunt.interpret import describe_time
+from socpilot.hunt.query import Enrichment, Filter, HuntQuery, Step
+from socpilot.hunt.vocab import columns_of, vocabulary
+
+
+@cache
+def targets() -> dict[str, Any]:
+    text = resources.files("socpilot.hunt.render").joinpath("targets.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """Templates of one query language; ``{f}`` a field, ``{v}`` a literal, ``{t}`` the time field."""
+
+    name: str
+    ops: dict[str, str]
+    string: Callable[[str], str]
+    and_: str
+    or_: str
+    not_: str
+    where: str
+    comment: str
+    coalesce: str
+    time_after: str
+    time_before: str
+    instant: Callable[[datetime], str]
+    relative: Callable[[int, str], str]
+    hour: str  # hour of day of {t}
+    weekend: str  # true on Saturday and Sunday for {t}
+    source: Callable[[list[str]], list[str]]  # lines that select the event classes
+    group: Callable[[str, str, bool], list[str]]  # (label, key expression, with bytes) -> lines
+    count: str
+    distinct: str  # {label}, {key}, {name}
+    events: Callable[[list[str], str, int], list[str]]  # (fields, order, limit) -> lines
+    sort: str  # {col} {dir}
+    limit: str
+    desc: str = "desc"
+    asc: str = "asc"
+
+
+class Renderer:
+    def __init__(self, syntax: Syntax) -> None:
+        self.s = syntax
+        self.names: dict[str, str] = targets()[syntax.name]["fields"]
+        self.t = targets()[syntax.name]["time"]
+
+    def field(self, column: str) -> str:
+        if column == "time":
+            return self.t
+        return column.removeprefix("fields.") if column.startswith("fields.") else self.names.get(column, column)
+
+    def render(self, query: HuntQuery, now: datetime) -> str:
+        s = self.s
+        lines = [s.comment.format(text=f"socpilot hunt, {describe_time(query.time, now)}")]
+        if query.sequence is not None:
+            return "\n".join(lines + self._sequence(query, now))
+        lines += s.source(query.classes)
+        conditions = self._conditions(query, query.filters, now)
+        conditions += [c for c in (self._enrichment(e) for e in query.enrich) if c]
+        lines += [s.where.format(cond=c) for c in conditions]
+        lines += [s.comment.format(text=n) for n in self._unexpressed(query.enrich)]
+        return "\n".join(lines + self._shape(query))
+
+    # -- pieces ------------------------------------------------------------------------------
+    def _conditions(self, query: HuntQuery, filters: list[Filter], now: datetime) -> list[str]:
+        s, out = self.s, []
+        if query.sources:
+            out.append(self._filter(Filter(field="source", op="in", value=query.sources)))
+        start, end = query.time.resolve(now)
+        if query.time.kind == "last" and query.time.amount and query.time.unit:
+            out.append(s.time_after.format(t=self.t, v=s.relative(query.time.amount, query.time.unit)))
+        elif start is not None:
+            out.append(s.time_after.format(t=self.t, v=s.instant(start)))
+        if end is not None:
+            out.append(s.time_before.format(t=self.t, v=s.instant(end)))
+        hour = s.hour.format(t=self.t)
+        if query.time.hour_from is not None:
+            out.append(f"{hour} >= {query.time.hour_from}")
+        if query.time.hour_to is not None:
+            out.append(f"{hour} < {query.time.hour_to}")
+        out += [self._filter(f) for f in filters]
+        return out
+
+    def _filter(self, f: Filter) -> str:
+        s = self.s
+        columns = [f.field] if f.field.startswith("fields.") else columns_of(f.field)
+        parts = [self._predicate(self.field(c), f) for c in columns]
+        cond = parts[0] if len(parts) == 1 else "(" + s.or_.join(parts) + ")"
+        return s.not_.format(x=cond) if f.negate else cond
+
+    def _predicate(self, name: str, f: Filter) -> str:
+        s, value = self.s, f.value
+        if f.op == "exists":
+            return s.ops["exists"].format(f=name)
+        if f.op == "in":
+            return s.ops["in"].format(f=name, vs=", ".join(s.string(str(v).lower()) for v in value))  # type: ignore[union-attr]
+        if isinstance(value, bool):
+            return s.ops["equals_raw"].format(f=name, v=str(value).lower())
+        if isinstance(value, int):
+            template = s.ops["equals_raw"] if f.op == "equals" else s.ops[f.op]
+            return template.format(f=name, v=value)
+        text = str(value)
+        if f.op == "cidr":
+            return s.ops["cidr"].format(f=name, v=s.string(text), re=s.string(cidr_regex(text)))
+        if f.op == "regex":
+            return s.ops["regex"].format(f=name, v=s.string(text))
+        low = text.lower()
+        return s.ops[f.op].format(f=name, v=s.string(low), dot=s.string("." + low),
+                                  like=_like(low), star=s.string("*" + _wild(low) + "*"),
+                                  pct=s.string("%" + _like(low) + "%"),
+                                  pre=s.string(_like(low) + "%"), suf=s.string("%" + _like(low)),
+                                  dotpct=s.string("%." + _like(low)))
+
+    def _enrichment(self, e: Enrichment) -> str | None:
+        if e.kind != "outside_hours":
+            return None
+        hours = vocabulary()["business_hours"]
+        hour = self.s.hour.format(t=self.t)
+        parts = [f"{hour} < {hours['start']}", f"{hour} >= {hours['end']}", self.s.weekend.format(t=self.t)]
+        return "(" + self.s.or_.join(parts) + ")"
+
+    def _unexpressed(self, enrich: list[Enrichment]) -> list[str]:
+        why = {"registered": "domain registered within {days} days: join your WHOIS/registration lookup",
+               "first_seen": "{entity} first seen within {days} days: needs a first-seen lookup or baseline",
+               "rare": "{entity} seen on at most {max_count} {scope}s: needs a prevalence lookup",
+               "asset": "host {attribute} = {value}: join your asset inventory",
+               "identity": "user {attribute} = {value}: join your identity list"}
+        return [f"not expressed here, {why[e.kind].format(**e.model_dump())}"
+                for e in enrich if e.kind in why]
+
+    def _shape(self, query: HuntQuery) -> list[str]:
+        s = self.s
+        if query.returns == "count":
+            return [s.count]
+        if query.returns == "events":
+            fields = [self.field(c) for c in event_columns(query)]
+            return s.events(list(dict.fromkeys(fields)), s.asc if query.order == "time_asc" else s.desc,
+                            query.limit)
+        entity = vocabulary()["entities"][query.returns]
+        key = self._key(entity["columns"])
+        if query.aggregate == "distinct_count":
+            return [s.distinct.format(label=entity["label"], key=key, name=query.returns)]
+        column, direction = {
+            "count_desc": ("events", s.desc), "count_asc": ("events", s.asc), "bytes_desc": ("bytes", s.desc),
+            "time_desc": ("last_seen", s.desc), "time_asc": ("first_seen", s.asc),
+            "first_seen_desc": ("first_seen", s.desc)}[query.order or "count_desc"]
+        return [*s.group(entity["label"], key, query.aggregate == "sum_bytes"),
+                s.sort.format(col=column, dir=direction), s.limit.format(n=query.limit)]
+
+    def _key(self, columns: list[str]) -> str:
+        names = list(dict.fromkeys(self.field(c) for c in columns))
+        return names[0] if len(names) == 1 else self.s.coalesce.format(args=", ".join(names))
+
+    def _sequence(self, query: HuntQuery, now: datetime) -> list[str]:
+        """Sequences differ most between SIEMs: give every step's events, ordered per host and time."""
+        s, seq = self.s, query.sequence
+        assert seq is not None
+        steps = " then ".join(f"[{_step_text(st)}]" for st in seq.steps)
+        lines = [s.comment.format(text=f"sequence on the same {seq.by}, each step within "
+                                       f"{seq.within_minutes} minutes: {steps}"),
+                 s.comment.format(text="this query lists the candidate events of every step; "
+                                       "check the order per " + seq.by)]
+        lines += s.source(sorted({c for st in seq.steps for c in st.classes}))
+        common = self._conditions(query, [], now)
+        lines += [s.where.format(cond=c) for c in common]
+        step_conds = []
+        for st in seq.steps:
+            parts = [self._filter(f) for f in st.filters]  # the classes are already selected above
+            step_conds.append("(" + s.and_.join(parts) + ")" if parts else "true")
+        lines.append(s.where.format(cond=s.or_.join(step_conds)))
+        by = vocabulary()["enrich_entities"][seq.by]
+        fields = [self.field(c) for c in ["time", *dict.fromkeys(by), "class_name"]]
+        return lines + s.events(list(dict.fromkeys(fields)), s.asc, query.limit)
+
+
+def _step_text(step: Step) -> str:
+    parts = list(step.classes) + [f"{f.field} {f.op} {f.value}" for f in step.filters]
+    return ", ".join(parts)
+
+
+def _like(text: str) -> str:
+    return re.sub(r"([%_\\])", r"\\\1", text)
+
+
+def _wild(text: str) -> str:
+    return re.sub(r"([*?\\])", r"\\\1", text)

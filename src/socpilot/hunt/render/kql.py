@@ -1,0 +1,54 @@
+"""KQL for Microsoft Sentinel, over the ASIM normalizing parsers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from socpilot.hunt.query import HuntQuery
+from socpilot.hunt.render.base import Renderer, Syntax, targets
+
+_UNITS = {"minutes": "m", "hours": "h", "days": "d", "weeks": "d"}
+
+
+def _string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _relative(amount: int, unit: str) -> str:
+    return f"ago({amount * 7 if unit == 'weeks' else amount}{_UNITS[unit]})"
+
+
+def _source(classes: list[str]) -> list[str]:
+    tables = targets()["kql"]["tables"]
+    names = list(dict.fromkeys(tables.get(c, tables["default"]) for c in classes)) or [tables["default"]]
+    joined = ", ".join(names)
+    return [f"union isfuzzy=true {joined}" if "," in joined else joined]
+
+
+def _group(label: str, key: str, with_bytes: bool) -> list[str]:
+    total = ", bytes = sum(coalesce(SrcBytes, 0) + coalesce(DstBytes, 0))" if with_bytes else ""
+    return [f"| summarize events = count(), first_seen = min(TimeGenerated), "
+            f"last_seen = max(TimeGenerated){total} by {label} = {key}"]
+
+
+def _events(fields: list[str], order: str, limit: int) -> list[str]:
+    return [f"| project {', '.join(fields)}", f"| order by TimeGenerated {order}", f"| take {limit}"]
+
+
+SYNTAX = Syntax(
+    name="kql",
+    ops={"equals": "{f} =~ {v}", "equals_raw": "{f} == {v}", "in": "{f} in~ ({vs})", "contains": "{f} contains {v}",
+         "starts": "{f} startswith {v}", "ends": "{f} endswith {v}", "regex": "{f} matches regex {v}",
+         "cidr": "ipv4_is_in_range({f}, {v})", "subdomain": "({f} =~ {v} or {f} endswith {dot})",
+         "gt": "{f} > {v}", "ge": "{f} >= {v}", "lt": "{f} < {v}", "le": "{f} <= {v}", "exists": "isnotempty({f})"},
+    string=_string, and_=" and ", or_=" or ", not_="not({x})", where="| where {cond}", comment="// {text}",
+    coalesce="coalesce({args})", time_after="{t} >= {v}", time_before="{t} < {v}",
+    instant=lambda t: f"datetime({t:%Y-%m-%dT%H:%M:%SZ})", relative=_relative,
+    hour="hourofday({t})", weekend="dayofweek({t}) in (0d, 6d)", source=_source, group=_group,
+    count="| summarize events = count()", distinct="| summarize {name} = dcount({key})", events=_events,
+    sort="| order by {col} {dir}", limit="| take {n}",
+)
+
+
+def render_kql(query: HuntQuery, now: datetime) -> str:
+    return Renderer(SYNTAX).render(query, now)
