@@ -16,9 +16,9 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from socpilot.correlate.entities import NETWORK_SENSORS
+from socpilot.correlate.entities import NETWORK_SENSORS, normalise_ip
 from socpilot.correlate.incidents import Incident
-from socpilot.correlate.links import AddressBook, ClockSkew, clock_skew
+from socpilot.correlate.links import AddressBook, ClockSkew, Resolution, clock_skew, resolutions
 from socpilot.correlate.settings import Settings
 from socpilot.store.query import run_query
 
@@ -58,6 +58,7 @@ class Evidence:
     identity_counts: dict[str, int]
     identity_sources_present: bool
     window: tuple[datetime, datetime]
+    resolutions: list[Resolution] = field(default_factory=list)  # DNS names of the alerts' remote IPs
     sources: dict[str, int] = field(default_factory=dict)  # store events per source
 
 
@@ -148,10 +149,15 @@ def gather(con: duckdb.DuckDBPyConnection, incident: Incident, event_ids: Sequen
     if has_identity:
         for user in incident.users:
             identity_counts[user], identity[user] = _identity(con, user, start, end, settings.cite_limit)
+    alert_events = events_by_id(con, event_ids)
+    owned = book.ip_to_host()
+    remote = {ip for row in alert_events.values() for ip in (normalise_ip(str(row.get("dst_ip") or "")),)
+              if ip and ip not in owned}
     return Evidence(
-        alert_events=events_by_id(con, event_ids),
+        alert_events=alert_events,
         networks=networks,
         host_event_counts={h: _host_event_count(con, h, start, end) for h in incident.hosts},
         identity=identity, identity_counts=identity_counts, identity_sources_present=has_identity,
         window=(start, end), sources=sources,
+        resolutions=[r for found in resolutions(con, remote).values() for r in found],
     )

@@ -18,9 +18,9 @@ from pydantic import BaseModel, Field
 from socpilot.correlate.graph import AlertNode
 from socpilot.correlate.risk import RiskContext, score, severity
 from socpilot.correlate.settings import Settings
-from socpilot.correlate.tactics import chain
+from socpilot.correlate.tactics import chain, stage
 from socpilot.correlate.templates import fill, template
-from socpilot.model.alert import LEVEL_RANK, Entity, Level
+from socpilot.model.alert import LEVEL_RANK, Alert, Entity, Level
 
 Status = Literal["new", "investigating", "closed"]
 STATUSES: tuple[str, ...] = ("new", "investigating", "closed")
@@ -55,12 +55,14 @@ def _new_id(nodes: Sequence[AlertNode], taken: set[str]) -> str:
     raise AssertionError("unreachable: more attempts than taken ids")
 
 
-def title_of(tactics: list[str], hosts: list[str], users: list[str]) -> str:
+def title_of(alerts: Sequence[Alert], hosts: list[str], users: list[str]) -> str:
+    """Named after the stage of the most severe alert (the furthest stage among equals) and the targets."""
     labels = template("incident")["tactic_labels"]
-    stage = labels.get(tactics[-1] if tactics else "unknown", labels["unknown"])
+    staged = [(LEVEL_RANK.get(a.rule_level, 0), stage(t), t) for a in alerts for t in chain(a.tactics)]
+    top = max(staged)[2] if staged else "unknown"
     targets = hosts or users or ["unknown entities"]
     target = ", ".join(targets[:2]) + (f" and {len(targets) - 2} more" if len(targets) > 2 else "")
-    return fill(template("incident")["title"], stage=stage, target=target)
+    return fill(template("incident")["title"], stage=labels.get(top, labels["unknown"]), target=target)
 
 
 def build(groups: Sequence[Sequence[AlertNode]], previous: Mapping[str, str],
@@ -102,7 +104,7 @@ def _incident(incident_id: str, nodes: Sequence[AlertNode], ctx: RiskContext, se
         if status == "closed" and alerts[-1].first_time > before.last_seen:
             status = "new"  # activity after closing reopens the case
     return Incident(
-        id=incident_id, title=title_of(tactics, hosts, users), status=status,
+        id=incident_id, title=title_of(alerts, hosts, users), status=status,
         severity=severity(risk, settings), risk=risk, risk_parts=parts,
         first_seen=alerts[0].first_time, last_seen=max(a.last_time for a in alerts),
         tactics=tactics, techniques=sorted({t for a in alerts for t in a.techniques}),

@@ -50,6 +50,11 @@ def duration(seconds: float) -> str:
     return f"{sign}{hours} h {minutes:02d} min" if hours else f"{sign}{minutes} min"
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 record``, ``5 records``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def listing(items: Sequence[str], limit: int = 3) -> str:
     shown = list(items[:limit])
     rest = len(items) - len(shown)
@@ -71,6 +76,11 @@ def summarise(row: Mapping[str, Any]) -> str:
         return f"{kind}: {clip(row['cloud_action'], 80)} by {clip(row.get('cloud_principal') or '?', 80)}"
     if row.get("finding_title"):
         return f"{kind}: {clip(row['finding_title'], 160)}"
+    if kind == "authentication":
+        who = row.get("target_user_name") or row.get("user_name") or "?"
+        outcome = f" {row['auth_outcome']}" if row.get("auth_outcome") else ""
+        origin = f" from {row['src_ip']}" if row.get("src_ip") else ""
+        return clip(f"{kind}: {who}{outcome}{origin}", 200)
     if row.get("src_ip") or row.get("dst_ip"):
         src = f"{row.get('src_ip') or '?'}:{row.get('src_port') or ''}".rstrip(":")
         dst = f"{row.get('dst_ip') or '?'}:{row.get('dst_port') or ''}".rstrip(":")
@@ -180,6 +190,7 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
             evidence_ids |= set(net.skew.event_ids)
     for rows in evidence.identity.values():
         evidence_ids |= {r["id"] for r in rows}
+    evidence_ids |= {r.event_id for r in evidence.resolutions}
     for host in incident.hosts:
         evidence_ids |= {i for a in book.basis(host) for i in a.event_ids}
     out = _Writer(evidence_ids, settings.cite_limit)
@@ -191,7 +202,8 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
     # Context: what happened where, and how the sources were joined.
     targets = listing(incident.hosts or incident.users or ["unknown entities"], 3)
     out.add(fill(texts["overview"], first=when(incident.first_seen), last=when(incident.last_seen),
-                 alerts=len(alerts), rules=len({a.rule_id for a in alerts}), targets=targets),
+                 alerts=counted(len(alerts), "alert"), rules=counted(len({a.rule_id for a in alerts}), "detection rule"),
+                 targets=targets),
             "known", _first_events(alerts), alert_ids, None, incident.first_seen)
     for host in incident.hosts:
         basis = book.basis(host)
@@ -212,16 +224,19 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
         if net.count:
             sources = sorted({r["source"] for r in net.records})
             peers = [f"{clip(p, 60)} ({n})" for p, n in net.peers]
-            out.add(fill(more["network"], sources=listing(sources), count=net.count, ips=listing(net.ips),
+            out.add(fill(more["network"], sources=listing(sources), records=counted(net.count, "record"),
+                         ips=listing(net.ips),
                          peers=listing(peers, 5)), "known", [r["id"] for r in net.records])
         if net.dns_count:
             dns_ids = [r["id"] for r in net.records if r.get("dns_query")]
-            out.add(fill(more["dns"], count=net.dns_count, domains=listing([clip(d, 80) for d, _ in net.domains], 5)),
+            out.add(fill(more["dns"], names=counted(net.dns_count, "name"), domains=listing([clip(d, 80) for d, _ in net.domains], 5)),
                     "known", dns_ids)
+    for res in evidence.resolutions[: settings.cite_limit]:
+        out.add(fill(more["resolution"], ip=res.ip, domain=clip(res.domain, 120)), "known", [res.event_id])
     for user, rows in evidence.identity.items():
         if rows:
             out.add(fill(more["identity"], user=user, sources=listing(sorted({r["source"] for r in rows})),
-                         count=evidence.identity_counts[user]), "known", [r["id"] for r in rows])
+                         records=counted(evidence.identity_counts[user], "record")), "known", [r["id"] for r in rows])
 
     # Our reading of it.
     if len(incident.tactics) > 1:
