@@ -56,6 +56,7 @@ class DaySinks:
     def __init__(self, raw: Path, org: Org, seed: int, day_start: float) -> None:
         self.raw, self.org, self.seed, self.day_start = raw, org, seed, day_start
         self.files: dict[Path, IO[str]] = {}
+        self.by_key: dict[tuple[str, str], IO[str]] = {}  # (source, key) -> open file: no path work per line
         self.written: dict[str, int] = {}
         self.paths: dict[str, list[Path]] = {}
 
@@ -70,17 +71,23 @@ class DaySinks:
             self.paths.setdefault(source, []).append(rel)
         return f
 
+    def _file_for(self, source: str, key: str) -> IO[str]:
+        if source == "windows":
+            f = self._open(windows_path(self.day_start, key), source)
+        elif source == "zeek":
+            f = self._open(zeek_path(self.day_start, key), source, zeek.header(key, self.day_start))
+        elif source == "suricata":
+            f = self._open(suricata_path(self.day_start), source)
+        else:
+            f = self._open(okta_path(self.day_start), source)
+        self.by_key[(source, key)] = f
+        return f
+
     def lines(self, source: str, items: list[tuple[float, str, str]]) -> None:
         """Write (time, key, line) items; ``key`` picks the file (host, Zeek log path ...)."""
+        files = self.by_key
         for _, key, line in items:
-            if source == "windows":
-                f = self._open(windows_path(self.day_start, key), source)
-            elif source == "zeek":
-                f = self._open(zeek_path(self.day_start, key), source, zeek.header(key, self.day_start))
-            elif source == "suricata":
-                f = self._open(suricata_path(self.day_start), source)
-            else:
-                f = self._open(okta_path(self.day_start), source)
+            f = files.get((source, key)) or self._file_for(source, key)
             f.write(line)
             f.write("\n")
         self.written[source] = self.written.get(source, 0) + len(items)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import time
+from functools import lru_cache
+
+
+@lru_cache(maxsize=8192)
+def _second(whole: int) -> str:
+    # Generated events come in time order, so the same second is formatted many times in a row.
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
 
 
 def _parts(ts: float) -> tuple[str, int]:
     whole, us = divmod(round(ts * 1_000_000), 1_000_000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)), us
+    return _second(whole), us
 
 
 def iso_ms(ts: float) -> str:
@@ -24,12 +31,12 @@ def space_ms(ts: float) -> str:
 
 def space_s(ts: float) -> str:
     """2026-11-20 09:14:07 (NXLog EventTime)."""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(ts)))
+    return _second(int(ts)).replace("T", " ")
 
 
 def iso_s(ts: float) -> str:
     """2026-11-20T09:14:07Z (CloudTrail eventTime)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(ts)))
+    return _second(int(ts)) + "Z"
 
 
 def suricata(ts: float) -> str:
