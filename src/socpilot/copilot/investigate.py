@@ -1,0 +1,153 @@
+"""One entry for every analyst question: route it, answer it from the store, cite everything.
+
+The offline path needs no model. ``incident 3`` means the third incident of the queue
+(highest risk first); ``inc-…`` ids are taken as they are.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from socpilot.api import Workspace
+from socpilot.copilot.answer import Answer, Clarification
+from socpilot.copilot.indicator import indicator_answer
+from socpilot.copilot.profile import entity_profile
+from socpilot.copilot.response import propose, response_options
+from socpilot.copilot.router import Route, route, time_window
+from socpilot.copilot.technique import RuleRef, technique_answer
+from socpilot.correlate import IncidentNotFound, incident, list_incidents
+from socpilot.datasources import available_components
+from socpilot.hunt.ask import ask as hunt
+from socpilot.hunt.ask import coverage, known_names
+from socpilot.inventory import load_assets, load_identities
+
+
+def _alerts(ws: Workspace) -> list[Any]:
+    from socpilot.detect import load_alerts  # detection is the heavier import
+
+    return list(load_alerts(ws))
+
+
+def _rules() -> list[RuleRef]:
+    from socpilot.detect import enabled_rule_refs
+
+    return [RuleRef(r.id, r.title, r.level, tuple(r.techniques)) for r in enabled_rule_refs()]
+
+
+def _find_incident(ws: Workspace, ref: str) -> Any:
+    queue = list_incidents(ws)
+    if ref.isdigit():
+        index = int(ref) - 1
+        if 0 <= index < len(queue):
+            return queue[index]
+        raise IncidentNotFound(ref)
+    for inc in queue:
+        if inc.id == ref.lower() or ref.lower() in inc.merged_from:
+            return inc
+    raise IncidentNotFound(ref)
+
+
+def investigate(ws: Workspace, question: str, now: datetime | None = None) -> Answer:
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    con = ws.connect()
+    try:
+        known = known_names(con)
+        _, newest = coverage(con)
+    finally:
+        con.close()
+    hosts = {a.hostname for a in load_assets(ws)}
+    users = {i.user for i in load_identities(ws)}
+    chosen = route(question, known, hosts, users)
+    answer = _dispatch(ws, question, chosen, now, newest)
+    answer.question = question
+    return answer
+
+
+def _dispatch(ws: Workspace, question: str, chosen: Route, now: datetime, newest: datetime | None) -> Answer:
+    if chosen.name == "clarify":
+        answer = Answer(question=question, route="clarify", title=f"Which {chosen.args['name']}?")
+        answer.clarification = Clarification(
+            question=f"I do not know {chosen.args['name']!r}; did you mean one of these?", choices=chosen.choices)
+        return answer
+    if chosen.name == "entity_profile":
+        start, end = time_window(question, now, newest)
+        return entity_profile(ws, chosen.args["kind"], chosen.args["name"], start, end, _alerts(ws),
+                              list_incidents(ws))
+    if chosen.name == "indicator":
+        return indicator_answer(ws, chosen.args["indicator"], _alerts(ws), list_incidents(ws))
+    if chosen.name == "technique":
+        return technique_answer(chosen.args["technique"], _rules(), _alerts(ws), available_components(ws))
+    if chosen.name in ("incident_summary", "response"):
+        try:
+            found = _find_incident(ws, chosen.args["incident"])
+        except IncidentNotFound:
+            answer = Answer(question=question, route=chosen.name, title="No such incident")
+            answer.say(f"There is no incident {chosen.args['incident']}.", kind="missing")
+            return answer
+        return _incident_summary(ws, found) if chosen.name == "incident_summary" else _response(ws, found)
+    if chosen.name == "alert_explain":
+        return _alert(ws, chosen.args["alert"])
+    return _hunt(ws, question, now)
+
+
+def _incident_summary(ws: Workspace, found: Any) -> Answer:
+    doc = incident(ws, found.id)
+    answer = Answer(question=found.id, route="incident_summary", title=f"{doc.incident_id}: {doc.title}",
+                    data={"incident": doc.model_dump(mode="json")})
+    for s in doc.sentences:
+        answer.say(s.text, [*s.alert_ids, *s.event_ids], kind=s.kind)
+    answer.next_questions = [f"what should we do about {doc.incident_id}?"] + \
+        [f"what happened on {h}?" for h in doc.hosts[:2]]
+    return answer
+
+
+def _response(ws: Workspace, found: Any) -> Answer:
+    actions = propose(ws, response_options(ws, found))
+    answer = Answer(question=found.id, route="response", title=f"Response options for {found.id}: {found.title}",
+                    data={"actions": [a.model_dump(mode="json") for a in actions]})
+    if not actions:
+        answer.say("The incident names no host, account, key or domain to act on.", [found.id], kind="missing")
+    for a in actions:
+        answer.say(f"{a.title} [{a.status}{' by ' + a.decided_by if a.decided_by else ''}]: {a.context} "
+                   f"If done: {a.breaks}", [a.id, *a.evidence[:3]], kind="inferred")
+    answer.say("socpilot takes no action itself: approve or reject each with `socpilot actions approve|reject ID`.",
+               [found.id], kind="known")
+    return answer
+
+
+def _alert(ws: Workspace, alert_id: str) -> Answer:
+    found = next((a for a in _alerts(ws) if a.id == alert_id), None)
+    answer = Answer(question=alert_id, route="alert_explain", title=f"Alert {alert_id}")
+    if found is None:
+        answer.say(f"There is no alert {alert_id}.", kind="missing")
+        return answer
+    answer.title = f"Alert {alert_id}: {found.rule_title}"
+    answer.say(f"Rule \u201c{found.rule_title}\u201d ({found.rule_level}, {found.rule_source}"
+               f"{', by ' + found.rule_author if found.rule_author else ''}) matched {found.count} event(s) between "
+               f"{found.first_time:%Y-%m-%d %H:%M} and {found.last_time:%Y-%m-%d %H:%M} UTC.",
+               [found.id, *found.event_ids[:5]])
+    if found.description:
+        answer.say(f"The rule says: {found.description.strip()}", [found.id])
+    if found.techniques:
+        answer.say(f"ATT&CK: {', '.join(found.techniques)}.", [found.id], kind="inferred")
+    involved = ", ".join(f"{e.kind} {e.value}" for e in found.entities[:8])
+    if involved:
+        answer.say(f"Involved: {involved}.", [found.id, *found.event_ids[:3]])
+    for inc in list_incidents(ws):
+        if found.id in inc.alert_ids:
+            answer.say(f"It belongs to incident {inc.id}: {inc.title}.", [inc.id])
+    return answer
+
+
+def _hunt(ws: Workspace, question: str, now: datetime) -> Answer:
+    result = hunt(ws, question, now=now)
+    answer = Answer(question=question, route="hunt", title=result.interpretation,
+                    data=result.model_dump(mode="json"))
+    ids = [r["id"] for r in result.rows if isinstance(r, dict) and r.get("id")]
+    if result.query is not None:
+        answer.say(f"{len(result.rows)} row(s).", ids[:10])
+    if result.clarification is not None:
+        answer.clarification = Clarification(question=result.clarification.question,
+                                             choices=list(result.clarification.choices))
+    return answer
