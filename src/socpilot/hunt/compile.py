@@ -333,7 +333,13 @@ def _enrichment(e: Enrichment, query: HuntQuery, now: datetime, b: _Binder) -> e
                .where(exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())))
                .group_by(exp.Literal.number(1))
                .having(exp.GTE(this=exp.Min(this=exp.column("time")), expression=since)))
-        return target.isin(query=sub)
+        if e.scope is None:
+            return target.isin(query=sub)
+        # new for that host/user only if the host/user was already seen before the window
+        scope = _first_of(vocabulary()["enrich_entities"][e.scope])
+        known = (exp.select(scope.copy()).from_("events")
+                 .where(exp.LT(this=exp.column("time"), expression=since.copy())).group_by(exp.Literal.number(1)))
+        return exp.and_(target.isin(query=sub), scope.copy().isin(query=known))
     if e.kind == "rare":
         scope = _first_of(vocabulary()["enrich_entities"][e.scope or "host"])
         sub = (exp.select(key.copy()).from_("events")

@@ -12,6 +12,12 @@ def _squash(name: str) -> str:
     return re.sub(r"[\W_]+", "", name.lower())
 
 
+def _spellings(name: str) -> set[str]:
+    """A stored name and the short forms an analyst types: no DOMAIN\\, no @domain, no DNS suffix."""
+    short = name.split("\\")[-1]
+    return {_squash(name), _squash(short.split("@")[0]), _squash(short.split(".")[0])} - {""}
+
+
 @dataclass(frozen=True)
 class Known:
     """Distinct names from the store; empty sets mean 'unknown', and any name is then accepted."""
@@ -28,8 +34,7 @@ class Known:
         squashed = _squash(name)
         if not squashed:
             return None
-        matches = sorted(n for n in self.names(kind) if _squash(n) == squashed
-                         or _squash(n.split("\\")[-1].split("@")[0]) == squashed)
+        matches = sorted(n for n in self.names(kind) if squashed in _spellings(n))
         return matches[0] if len(matches) == 1 else None
 
     def close(self, kind: str, name: str, limit: int = 4) -> list[str]:

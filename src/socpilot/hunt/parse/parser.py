@@ -79,7 +79,7 @@ def parse_question(question: str, known: Known | None = None, registrations: boo
     st = _State(text, known or Known())
     if len(question) > MAX_QUESTION:
         st.notes.append(f"only the first {MAX_QUESTION} characters of the question were read")
-    entities = recognise(text)  # first: a path or domain may contain words the vocabulary knows
+    entities = _not_names(text, st.known, recognise(text))  # first: a path or domain may hold vocabulary words
     _cloud_actions_first = _cloud_actions(text)  # before "new": "new access keys" is an action
     _enrichments(st, registrations)
     time, time_notes = parse_time(text)
@@ -108,6 +108,22 @@ def parse_question(question: str, known: Known | None = None, registrations: boo
 
 
 # -- question-wide recognizers ---------------------------------------------------------------
+
+_NAME_CUES = {"user", "account", "username", "principal", "identity", "host", "hostname", "machine", "device",
+              "computer", "endpoint", "box", "workstation", "server", "laptop"}
+
+
+def _not_names(text: Text, known: Known, entities: list[Entity]) -> list[Entity]:
+    """Give back dotted words that are user or host names ("user sarah.whitfield"), not domains."""
+    kept = []
+    for e in entities:
+        if e.kind == "domain" and (set(text.before(e.start, 1)) & _NAME_CUES
+                                   or known.exact("user", e.value) or known.exact("host", e.value)):
+            text.release(e.start, e.end)
+        else:
+            kept.append(e)
+    return kept
+
 
 def _cloud_actions(text: Text) -> list[tuple[int, str]]:
     found = []
@@ -161,7 +177,7 @@ def _enrichments(st: _State, registrations: bool) -> None:
                                 f"showing domains first seen in your environment in the last {days} days instead")
     if (m := next(text.matches(_NEW_COUNTRY), None)) is not None:
         text.take(m.start(), m.end())
-        out.append(Enrichment(kind="first_seen", entity="country", scope="user", days=7))
+        out.append(Enrichment(kind="first_seen", entity="country", scope="user", days=_days(m, 1)))
     for pattern in _FIRST_SEEN:
         for m in list(text.matches(pattern)):
             text.take(m.start(), m.end())
@@ -433,7 +449,8 @@ def _countries(text: Text, c: _Clause) -> None:
         if (m := text.take_phrase(phrases)) is not None:
             # a country is where the actor came from: the store keeps source countries
             cue = re.search(r"\b(?:from|in|outside(?:\s+of)?|originating\s+(?:from|in))\s+$", text.lower[:m.start()])
-            c.filters.append(Filter(field="src_country", value=code, negate=bool(cue and "outside" in cue.group(0))))
+            c.filters.append(Filter(field="src_country", op="in", value=[phrases[0].title(), code],
+                                    negate=bool(cue and "outside" in cue.group(0))))
 
 
 def _outcomes(text: Text, c: _Clause) -> None:

@@ -42,6 +42,10 @@ class Text:
         for i in range(start, end):
             self.used[i] = True
 
+    def release(self, start: int, end: int) -> None:
+        for i in range(start, end):
+            self.used[i] = False
+
     def matches(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
         """Matches of a pattern over the lower-cased text that touch no used character."""
         hi = len(self.lower) if self.hi is None else self.hi
