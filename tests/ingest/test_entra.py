@@ -131,6 +131,22 @@ def test_lower_cased_diagnostic_keys_normalize(data: Path) -> None:
     assert sorted(e["auth_outcome"] for e in lowered) == ["failure", "success"]
 
 
+def test_log_analytics_audit_rows_with_json_text_columns_normalize(data: Path) -> None:
+    zipped = data / "windows-json" / "otrf" / "compound" / "GoldenSAMLADFSMailAccess" / "AADAuditEvents.Zip"
+    inp = Input(zipped, "AADAuditEvents.json")
+    reader = detect_reader(inp.name, inp.head())
+    assert reader is not None and reader.source == "entra"
+    events = list(READER.read(inp))
+    assert len(events) == 4
+    # the export's Type column: the table name, overwritten by the target's type in two rows
+    assert sorted(e["channel"] for e in events) == ["Application", "AuditLogs", "AuditLogs", "ServicePrincipal"]
+    assert {e["user_name"] for e in events} == {"pgustavo@simulandlabs.com"}  # from InitiatedBy's JSON text
+    assert {e["auth_outcome"] for e in events} == {"success"}
+    assert sorted(e["cloud_resource"] for e in events) == ["Microsoft Graph"] + ["SimuLandApp"] * 3
+    assert {e["time"].date().isoformat() for e in events} == {"2021-08-02"}
+    assert all("OperationName" in e["fields"] for e in events)  # the table's own spelling, as rules name it
+
+
 def test_invalid_line_is_quarantined_and_the_rest_kept(data: Path, tmp_path: Path) -> None:
     lines = (azure(data) / "elastic-integrations" / "signinlogs" / "test-signinlogs-raw.log").read_bytes().splitlines()
     path = tmp_path / "signins.log"

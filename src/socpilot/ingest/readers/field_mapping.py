@@ -21,6 +21,7 @@ user writes the same thing for ``socpilot ingest --mapping FILE``::
       Result:                   # ("*" = any other value; "" = ignore, let the next field fill it)
         auth_outcome: {ok: success, denied: failure}
     keys: [eventType]           # optional: spell these keys so, whatever their case in the record
+    json_columns: [Details]     # optional: top-level fields holding JSON text, read as nested fields
 
 Nested JSON fields are named by dotted paths (``userIdentity.arn``); list elements
 by the path without an index. When several source fields fill one Event field, the
@@ -55,7 +56,7 @@ Flat = dict[str, list[str]]
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 _TOP_KEYS = frozenset({"source", "product", "format", "delimiter", "class", "class_by", "time", "columns",
-                       "values", "keys"})
+                       "values", "keys", "json_columns"})
 # Columns the pipeline or the mapping keys themselves fill.
 _RESERVED = frozenset({"id", "time", "source", "raw", "fields", "file", "offset", "class_uid", "class_name",
                        "product"})
@@ -114,6 +115,7 @@ class FieldMapping:
     # (source path, Event field) -> lower-cased source value -> value
     values: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
     canonical: Mapping[str, str] = field(default_factory=dict)  # lower-cased path -> its last key's spelling
+    json_columns: frozenset[str] = frozenset()  # lower-cased top-level keys whose text is JSON
 
     @classmethod
     def from_dict(cls, doc: Any, origin: str) -> FieldMapping:
@@ -149,9 +151,14 @@ class FieldMapping:
         class_by = doc.get("class_by") or []
         class_rules = tuple(_class_rule(rule, origin) for rule in (class_by if isinstance(class_by, list) else [class_by]))
         paths += [rule.column for rule in class_rules]
-        paths += [str(k) for k in doc.get("keys") or []]
-        # every prefix of every known path, keyed by its lower-cased spelling
-        prefixes = {".".join(p.split(".")[:i]) for p in paths for i in range(1, p.count(".") + 2)}
+        json_columns = _as_list(doc.get("json_columns") or [], f"{origin}: json_columns")
+        paths += [str(k) for k in doc.get("keys") or []] + json_columns
+        # every prefix of every known path, keyed by its lower-cased spelling; the first spelling wins
+        canonical: dict[str, str] = {}
+        for path in paths:
+            parts = path.split(".")
+            for i in range(1, len(parts) + 1):
+                canonical.setdefault(".".join(parts[:i]).lower(), parts[i - 1])
         return cls(
             source=str(doc.get("source") or "generic"),
             product=doc.get("product"),
@@ -163,7 +170,8 @@ class FieldMapping:
             time_format=str(time.get("format") or "iso"),
             candidates={k: tuple(v) for k, v in candidates.items()},
             values=values,
-            canonical={prefix.lower(): prefix.rsplit(".", 1)[-1] for prefix in prefixes},
+            canonical=canonical,
+            json_columns=frozenset(c.lower() for c in json_columns),
         )
 
     def time_of(self, flat: Flat) -> datetime | None:
@@ -257,19 +265,38 @@ def builtin_mapping(name: str, section: str = "mapping") -> FieldMapping:
 
 # -- records ------------------------------------------------------------------
 
+def expand_json(record: dict[str, Any], columns: frozenset[str]) -> dict[str, Any]:
+    """The record with JSON text in the named top-level fields parsed (Log Analytics exports
+    write nested values as text); text that does not parse stays text."""
+    if not columns:
+        return record
+    out = dict(record)
+    for key, value in record.items():
+        if key.lower() in columns and isinstance(value, str) and value[:1] in ("{", "["):
+            try:
+                out[key] = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                pass
+    return out
+
+
 def canonicalize(value: Any, canonical: Mapping[str, str], path: str = "") -> Any:
-    """The record with the keys the mapping names spelled as it spells them, whatever their case.
+    """The record with lower-cased keys spelled as the mapping spells them.
 
     Some exports (and Panther's tests) lower-case keys (``eventtype``); rules and
-    mappings name ``eventType``. Only paths the mapping knows are respelled, so an
-    unrelated ``Name`` deep inside stays as it was.
+    mappings name ``eventType``. Only all-lower-case keys on paths the mapping knows
+    are respelled: an unrelated ``name`` deep inside, or a table's own ``OperationName``
+    (which rules may name so), stays as it was.
     """
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
             lowered = f"{path}.{key.lower()}" if path else key.lower()
             spelled = canonical.get(lowered)
-            out[spelled or key] = canonicalize(item, canonical, lowered) if spelled else item
+            if spelled is None:
+                out[key] = item
+                continue
+            out[spelled if key.islower() else key] = canonicalize(item, canonical, lowered)
         return out
     if isinstance(value, list):
         return [canonicalize(v, canonical, path) for v in value]

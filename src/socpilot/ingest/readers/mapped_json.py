@@ -19,6 +19,7 @@ from socpilot.ingest.readers.field_mapping import (
     FieldMapping,
     Flat,
     canonicalize,
+    expand_json,
     flatten,
     source_fields,
 )
@@ -47,7 +48,7 @@ class MappedJsonReader(Reader):
         record, log_type = unwrap_panther(item.record)
         try:
             mapping = self.mapping_for(record, log_type)
-            record = canonicalize(record, mapping.canonical)
+            record = canonicalize(expand_json(record, mapping.json_columns), mapping.canonical)
             flat = flatten(record)
             try:
                 time = mapping.time_of(flat)
