@@ -267,7 +267,7 @@ _KINDS = {"bool": _BOOL, "time": _TIME}
 
 def iso_time(value: datetime) -> str:
     """A time as Zeek's JSON writer prints it (ISO 8601, microseconds, ``Z``)."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -306,18 +306,21 @@ class TsvHeader:
             types = value.split(self.separator)
             self.kinds = [_KINDS.get(t, _LIST if t.startswith(("set[", "vector[")) else _PLAIN) for t in types]
 
-    def record(self, text: str) -> tuple[Fields, Lists] | str:
-        """The fields of one data line, or why it cannot be read."""
+    def record(self, text: str) -> tuple[Fields, Lists, datetime | None] | str:
+        """The fields of one data line and its parsed ``ts``, or why it cannot be read."""
         values = text.split(self.separator)
         if len(values) != len(self.names):
             return f"{len(values)} columns where #fields declares {len(self.names)}"
         fields: Fields = {}
         lists: Lists = {}
+        ts: datetime | None = None
         unset, empty = self.unset, self.empty
         for name, kind, value in zip(self.names, self.kinds, values, strict=False):
             if value == unset:
                 continue
-            if value == empty:
+            if kind == _PLAIN and value != empty:  # most columns: checked first
+                fields[name] = unescape(value) if "\\" in value else value
+            elif value == empty:
                 fields[name] = ""
                 if kind == _LIST:
                     lists[name] = []
@@ -326,13 +329,13 @@ class TsvHeader:
             elif kind == _TIME:
                 parsed = parse_time(value)
                 fields[name] = iso_time(parsed) if parsed else unescape(value)
-            elif kind == _LIST:
+                if name == "ts":
+                    ts = parsed
+            else:
                 items = [unescape(v) for v in value.split(self.set_separator)]
                 lists[name] = items
                 fields[name] = ",".join(items)
-            else:
-                fields[name] = unescape(value)
-        return fields, lists
+        return fields, lists, ts
 
 
 # -- JSON ----------------------------------------------------------------------------
@@ -430,9 +433,8 @@ class ZeekReader(Reader):
         parsed = header.record(raw)
         if isinstance(parsed, str):
             return Quarantined.of(lineno, f"line {lineno}: {parsed}; the line is cut or not of this log", raw)
-        fields, lists = parsed
-        ts = fields.get("ts")
-        time = (datetime.fromisoformat(ts) if ts and ts[-1:] == "Z" else parse_time(ts)) or header.opened
+        fields, lists, ts = parsed
+        time = ts or parse_time(fields.get("ts")) or header.opened
         if time is None:
             return Quarantined.of(lineno, f"line {lineno}: no usable ts and no #open header", raw)
         return normalize(spec, fields, lists, time, raw, lineno)
