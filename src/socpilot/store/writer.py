@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from socpilot.model.event import EVENT_ARROW_SCHEMA, EVENT_COLUMNS
 
-BATCH_ROWS = 50_000
+BATCH_ROWS = 20_000  # ~200 MB of buffered events per worker at OTRF record sizes
 _MAP_TYPE = EVENT_ARROW_SCHEMA.field("fields").type
 
 
@@ -28,7 +28,8 @@ class PartInfo:
 
 
 def _day(ts: datetime) -> str:
-    return ts.astimezone(UTC).strftime("%Y-%m-%d")
+    utc = ts if ts.tzinfo is UTC else ts.astimezone(UTC)
+    return utc.date().isoformat()
 
 
 def _column(name: str, values: list[Any], typ: pa.DataType) -> pa.Array:
@@ -77,15 +78,31 @@ def _map_column(values: list[dict[str, str] | None]) -> pa.Array:
     return pa.MapArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(keys, pa.string()), item_array)
 
 
+# Every value of these is unique: a dictionary page would be built and thrown away.
+_DICTIONARY_COLUMNS = [name for name in EVENT_COLUMNS if name not in ("id", "raw", "time")]
+_COLUMN_INDEX = {name: i for i, name in enumerate(EVENT_COLUMNS)}
+_FIELDS_INDEX = _COLUMN_INDEX["fields"]
+
+
 def to_table(rows: list[dict[str, Any]]) -> pa.Table:
-    columns = []
-    for name in EVENT_COLUMNS:
-        field = EVENT_ARROW_SCHEMA.field(name)
-        values = [row.get(name) for row in rows]
-        if name == "fields":
-            columns.append(_map_column(values))
-        else:
-            columns.append(_column(name, values, field.type))
+    """Rows (sparse event dicts) to an Arrow table of the event schema.
+
+    Events fill a dozen of the ~80 columns, so values are scattered by each row's own
+    keys into preallocated columns instead of asking every row for every column. A key
+    that is not a column (a reader bug) is dropped rather than failing the batch.
+    """
+    n = len(rows)
+    values: list[list[Any]] = [[None] * n for _ in EVENT_COLUMNS]
+    index = _COLUMN_INDEX
+    for i, row in enumerate(rows):
+        for name, value in row.items():
+            column = index.get(name)
+            if column is not None:
+                values[column][i] = value
+    columns = [
+        _map_column(values[j]) if j == _FIELDS_INDEX else _column(name, values[j], EVENT_ARROW_SCHEMA.field(j).type)
+        for j, name in enumerate(EVENT_COLUMNS)
+    ]
     return pa.Table.from_arrays(columns, schema=EVENT_ARROW_SCHEMA)
 
 
@@ -123,7 +140,8 @@ class PartWriter:
         table = to_table(rows)
         name = f"{self.prefix}-{len(self.parts):05d}.parquet"
         # Staged parts are invisible until the store commits them, so no temporary name is needed.
-        pq.write_table(table, self.staging / name, compression="zstd", compression_level=1)
+        pq.write_table(table, self.staging / name, compression="zstd", compression_level=1,
+                       use_dictionary=_DICTIONARY_COLUMNS)
         times = [row["time"] for row in rows]
         self.parts.append(
             PartInfo(name, f"source={source}/day={day}/{name}", source, day, len(rows), min(times), max(times))

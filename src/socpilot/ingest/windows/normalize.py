@@ -16,6 +16,7 @@ from socpilot.ingest.windows.mapping import WindowsMapping
 # Windows writes "-" (and sometimes "") where a value is absent.
 _ABSENT = frozenset(("", "-", "N/A", "%%1793"))
 _INT_COLUMNS = frozenset(("process_pid", "parent_pid", "src_port", "dst_port", "logon_type"))
+_SPECIAL = _INT_COLUMNS | {"user", "hashes", "dns_answers", "dns_rcode", "protocol", "direction"}
 _HASH_COLUMNS = {"MD5": "process_md5", "SHA1": "process_sha1", "SHA256": "process_sha256"}
 
 
@@ -87,14 +88,6 @@ def parse_answers(text: str) -> list[str]:
     return answers
 
 
-def _present(fields: dict[str, str], sources: tuple[str, ...]) -> str | None:
-    for name in sources:
-        value = fields.get(name)
-        if value is not None and value not in _ABSENT:
-            return value
-    return None
-
-
 def normalize(fields: dict[str, str], raw: str, offset: int, mapping: WindowsMapping) -> dict[str, Any]:
     """The event dict for one flattened Windows record; raises NotAnEvent without a time."""
     ts = event_time(fields, mapping.time_fields)
@@ -113,13 +106,20 @@ def normalize(fields: dict[str, str], raw: str, offset: int, mapping: WindowsMap
     level = fields.get("Level")
     if level is not None:
         event["severity"] = mapping.severity.get(level)
+    get = fields.get
     for column, sources in kind.plan:
-        value = _present(fields, sources)
-        if value is None:
+        for name in sources:
+            value = get(name)
+            if value is not None and value not in _ABSENT:
+                break
+        else:
             continue
-        if column == "user":
-            domain, name = split_user(value)
-            event["user_name"] = name
+        if column not in _SPECIAL:
+            if event.get(column) is None:  # an earlier, more specific column (User) wins
+                event[column] = value
+        elif column == "user":
+            domain, user = split_user(value)
+            event["user_name"] = user
             if domain:
                 event["user_domain"] = domain
         elif column == "hashes":
@@ -132,12 +132,10 @@ def normalize(fields: dict[str, str], raw: str, offset: int, mapping: WindowsMap
             event["protocol"] = mapping.protocols.get(value, value.lower())
         elif column == "direction":
             event["direction"] = mapping.directions.get(value, value.lower())
-        elif column in _INT_COLUMNS:
+        else:  # an integer column
             number = to_int(value)
             if number is not None:
                 event[column] = number
-        elif column not in event or event[column] is None:
-            event[column] = value
     if "process_path" in event:
         event["process_name"] = basename(event["process_path"])
     if "parent_path" in event:
