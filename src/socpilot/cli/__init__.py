@@ -5,6 +5,7 @@ from __future__ import annotations
 from socpilot.cli.app import app
 from socpilot.cli import ingest_cmd as _ingest_cmd  # noqa: F401  (registers commands)
 from socpilot.cli import web_cmd as _web_cmd  # noqa: F401
+from socpilot.cli import demo_cmd as _demo_cmd  # noqa: F401
 from socpilot.cli import inventory_cmd as _inventory_cmd  # noqa: F401
 from socpilot.cli import posture_cmd as _posture_cmd  # noqa: F401
 from socpilot.cli import baseline_cmd as _baseline_cmd  # noqa: F401
