@@ -16,26 +16,20 @@ from socpilot.copilot.profile import entity_profile
 from socpilot.copilot.response import propose, response_options
 from socpilot.copilot.router import Route, route, time_window
 from socpilot.copilot.technique import RuleRef, technique_answer
-from socpilot.correlate import IncidentNotFound, incident, list_incidents
+from socpilot.correlate import IncidentNotFound, incident, list_incidents, stored_alerts
 from socpilot.datasources import available_components
 from socpilot.hunt.ask import ask as hunt
 from socpilot.hunt.ask import coverage, known_names
 from socpilot.inventory import load_assets, load_identities
 
 
-def _alerts(ws: Workspace) -> list[Any]:
-    from socpilot.detect import load_alerts  # detection is the heavier import
-
-    return list(load_alerts(ws))
-
-
-def _rules() -> list[RuleRef]:
+def rule_refs() -> list[RuleRef]:
     from socpilot.detect import enabled_rule_refs
 
     return [RuleRef(r.id, r.title, r.level, tuple(r.techniques)) for r in enabled_rule_refs()]
 
 
-def _find_incident(ws: Workspace, ref: str) -> Any:
+def find_incident(ws: Workspace, ref: str) -> Any:
     queue = list_incidents(ws)
     if ref.isdigit():
         index = int(ref) - 1
@@ -72,26 +66,26 @@ def _dispatch(ws: Workspace, question: str, chosen: Route, now: datetime, newest
         return answer
     if chosen.name == "entity_profile":
         start, end = time_window(question, now, newest)
-        return entity_profile(ws, chosen.args["kind"], chosen.args["name"], start, end, _alerts(ws),
+        return entity_profile(ws, chosen.args["kind"], chosen.args["name"], start, end, stored_alerts(ws),
                               list_incidents(ws))
     if chosen.name == "indicator":
-        return indicator_answer(ws, chosen.args["indicator"], _alerts(ws), list_incidents(ws))
+        return indicator_answer(ws, chosen.args["indicator"], stored_alerts(ws), list_incidents(ws))
     if chosen.name == "technique":
-        return technique_answer(chosen.args["technique"], _rules(), _alerts(ws), available_components(ws))
+        return technique_answer(chosen.args["technique"], rule_refs(), stored_alerts(ws), available_components(ws))
     if chosen.name in ("incident_summary", "response"):
         try:
-            found = _find_incident(ws, chosen.args["incident"])
+            found = find_incident(ws, chosen.args["incident"])
         except IncidentNotFound:
             answer = Answer(question=question, route=chosen.name, title="No such incident")
             answer.say(f"There is no incident {chosen.args['incident']}.", kind="missing")
             return answer
-        return _incident_summary(ws, found) if chosen.name == "incident_summary" else _response(ws, found)
+        return summarize_incident(ws, found) if chosen.name == "incident_summary" else respond(ws, found)
     if chosen.name == "alert_explain":
-        return _alert(ws, chosen.args["alert"])
+        return explain_alert(ws, chosen.args["alert"])
     return _hunt(ws, question, now)
 
 
-def _incident_summary(ws: Workspace, found: Any) -> Answer:
+def summarize_incident(ws: Workspace, found: Any) -> Answer:
     doc = incident(ws, found.id)
     answer = Answer(question=found.id, route="incident_summary", title=f"{doc.incident_id}: {doc.title}",
                     data={"incident": doc.model_dump(mode="json")})
@@ -102,7 +96,7 @@ def _incident_summary(ws: Workspace, found: Any) -> Answer:
     return answer
 
 
-def _response(ws: Workspace, found: Any) -> Answer:
+def respond(ws: Workspace, found: Any) -> Answer:
     actions = propose(ws, response_options(ws, found))
     answer = Answer(question=found.id, route="response", title=f"Response options for {found.id}: {found.title}",
                     data={"actions": [a.model_dump(mode="json") for a in actions]})
@@ -116,8 +110,8 @@ def _response(ws: Workspace, found: Any) -> Answer:
     return answer
 
 
-def _alert(ws: Workspace, alert_id: str) -> Answer:
-    found = next((a for a in _alerts(ws) if a.id == alert_id), None)
+def explain_alert(ws: Workspace, alert_id: str) -> Answer:
+    found = next((a for a in stored_alerts(ws) if a.id == alert_id), None)
     answer = Answer(question=alert_id, route="alert_explain", title=f"Alert {alert_id}")
     if found is None:
         answer.say(f"There is no alert {alert_id}.", kind="missing")
