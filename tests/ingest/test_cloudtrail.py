@@ -198,3 +198,20 @@ def test_truncated_gzip_keeps_the_lines_before_the_break(data: Path, tmp_path: P
     events, bad = read(path)
     assert 1000 < len(events) < 4120
     assert len(bad) == 1 and "compressed stream is broken" in bad[0].reason
+
+
+def test_hostile_documents_cost_only_their_bad_parts(data: Path, tmp_path: Path) -> None:
+    records = orjson.loads((cloudtrail(data) / "stratus-red-team-detonation-logs" /
+                            "aws.persistence.iam-create-admin-user.json").read_bytes())
+    array = tmp_path / "mixed.json"
+    array.write_bytes(orjson.dumps([records[0], 42, "text", records[1], None, records[2]], option=orjson.OPT_INDENT_2))
+    events, bad = read(array)
+    assert [e["cloud_action"] for e in events] == [r["eventName"] for r in records]
+    assert [q.offset for q in bad] == [2, 3, 5] and all("not a JSON object" in q.reason for q in bad)
+
+    deep = b'{"eventName": "Deep", "awsRegion": "x", "nested": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    lines = tmp_path / "deep.json"
+    lines.write_bytes(orjson.dumps(records[0]) + b"\n" + deep + b"\n" + orjson.dumps(records[1]) + b"\n")
+    events, bad = read(lines)
+    assert [e["cloud_action"] for e in events] == [records[0]["eventName"], records[1]["eventName"]]
+    assert [q.offset for q in bad] == [2]

@@ -171,3 +171,18 @@ def test_detected_and_stored_under_entra_and_azure(data: Path, workspace: Worksp
         raw, = con.execute("SELECT raw FROM events WHERE event_code = 'UserLoginFailed'").fetchone()
     assert rows == {"entra": 49, "azure": 203}
     assert orjson.loads(raw)["log"]["Operation"] == "UserLoginFailed"  # the Panther line, intact
+
+
+def test_utf16_pretty_printed_export_reads_like_the_original(data: Path, tmp_path: Path) -> None:
+    source = azure(data) / "elastic-integrations" / "signinlogs" / "test-signinlogs-raw.log"
+    records = [orjson.loads(line) for line in source.read_bytes().splitlines() if line.strip()]
+    path = tmp_path / "signins.json"  # what PowerShell's ConvertTo-Json | Out-File writes
+    path.write_bytes(b"\xff\xfe" + orjson.dumps(records, option=orjson.OPT_INDENT_2).decode().replace(
+        "\n", "\r\n").encode("utf-16-le"))
+    inp = Input(path)
+    reader = detect_reader(inp.name, inp.head())
+    assert reader is not None and reader.source == "entra"
+    events, bad = read(path)
+    assert bad == [] and len(events) == 5
+    assert [e["channel"] for e in events] == [r["category"] for r in records]
+    assert {e["user_name"] for e in events} >= {"test@elastic.co"}

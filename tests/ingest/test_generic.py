@@ -168,3 +168,16 @@ def test_ip_and_time_parsing_accept_what_logs_write() -> None:
     assert parse_time("2019-10-18T04:45:48-05:00") == datetime(2019, 10, 18, 9, 45, 48, tzinfo=UTC)
     with pytest.raises(ValueError):
         parse_time("99999999999999999999", "epoch")
+
+
+def test_utf16_csv_from_powershell_reads_like_utf8(tmp_path: Path) -> None:
+    mapping = load_mapping(write(tmp_path, "fw.yaml", FIREWALL_MAPPING))
+    utf8 = write(tmp_path, "fw.csv", FIREWALL_CSV)
+    utf16 = tmp_path / "fw16.csv"
+    utf16.write_bytes(FIREWALL_CSV.replace("\n", "\r\n").encode("utf-16"))  # with its byte-order mark
+    reader = GenericReader(mapping)
+    plain = [e for e in reader.read(Input(utf8)) if not isinstance(e, Quarantined)]
+    wide = [e for e in reader.read(Input(utf16)) if not isinstance(e, Quarantined)]
+    assert len(plain) == len(wide) == 2
+    for a, b in zip(plain, wide, strict=True):
+        assert {k: v for k, v in a.items() if k != "offset"} == {k: v for k, v in b.items() if k != "offset"}

@@ -3,7 +3,8 @@
 The mapping format is the one the built-in readers use (see ``field_mapping``):
 source name, time field and format, source field -> Event field. Every source
 field, mapped or not, stays in ``fields``. CSV files have a header line and one
-record per line (quoted separators are fine, quoted line breaks are not).
+record per line (quoted separators are fine, quoted line breaks are not); UTF-8 or,
+as PowerShell exports them, UTF-16.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
-from socpilot.ingest.inputs import Input, iter_lines
+from socpilot.ingest.inputs import Input
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.ingest.reader import EventDict
 from socpilot.ingest.readers.field_mapping import FieldMapping, builtin_mapping
-from socpilot.ingest.readers.json_records import JsonRecord
+from socpilot.ingest.readers.json_records import JsonRecord, iter_utf8_lines
 from socpilot.ingest.readers.mapped_json import MappedJsonReader
 
 _CSV_SUFFIXES = (".csv", ".tsv")
@@ -49,22 +50,21 @@ class GenericReader(MappedJsonReader):
         delimiter = "\t" if self.mapping.format is None and inp.name.lower().endswith(".tsv") \
             else self.mapping.delimiter
         header: list[str] | None = None
-        with inp.open() as stream:
-            for item in iter_lines(stream):
-                if isinstance(item, Quarantined):
-                    yield item
-                    return
-                lineno, line = item
-                text = line.rstrip(b"\r\n").decode("utf-8", "replace").removeprefix("\ufeff")
-                if not text.strip():
-                    continue
-                row = next(csv.reader([text], delimiter=delimiter))
-                if header is None:
-                    header = [name.strip() for name in row]
-                    continue
-                if len(row) != len(header):
-                    yield Quarantined.of(lineno, f"line {lineno} has {len(row)} columns, the header has "
-                                         f"{len(header)}; skipped, the other lines were kept", line)
-                    continue
-                record = {name: value for name, value in zip(header, row, strict=True) if value != ""}
-                yield self.normalize(JsonRecord(lineno, record, text))
+        for item in iter_utf8_lines(inp):
+            if isinstance(item, Quarantined):
+                yield item
+                continue
+            lineno, line = item
+            text = line.rstrip(b"\r\n").decode("utf-8", "replace")
+            if not text.strip():
+                continue
+            row = next(csv.reader([text], delimiter=delimiter))
+            if header is None:
+                header = [name.strip() for name in row]
+                continue
+            if len(row) != len(header):
+                yield Quarantined.of(lineno, f"line {lineno} has {len(row)} columns, the header has "
+                                     f"{len(header)}; skipped, the other lines were kept", line)
+                continue
+            record = {name: value for name, value in zip(header, row, strict=True) if value != ""}
+            yield self.normalize(JsonRecord(lineno, record, text))

@@ -17,11 +17,13 @@ records before the cut and quarantines the rest with the byte and line of the br
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -29,6 +31,9 @@ from socpilot.ingest.inputs import Input, iter_lines
 from socpilot.ingest.quarantine import Quarantined
 
 _BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# A whole CloudTrail delivery file can be one line; beyond this a "line" is damage.
+MAX_DOCUMENT_BYTES = 256 << 20
 RECORDS_PREFIX = re.compile(r'\s*\{\s*"Records"\s*:\s*\[')
 _DECODER = json.JSONDecoder()
 # Panther's rule-test wrapper: {"rule_id", "test_name", "expected_result", "log_type", "log"}.
@@ -57,18 +62,22 @@ def unwrap_panther(record: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
 
 def first_record(head: bytes) -> dict[str, Any] | None:
     """The first JSON object of an input's first bytes, for sniffing; None if there is none."""
-    text = head.removeprefix(_BOM).decode("utf-8", "replace").lstrip()
+    text = _decode_head(head).lstrip()
     if not text.startswith(("{", "[")):
         return None
-    line = text.split("\n", 1)[0]
     try:
-        parsed = orjson.loads(line)
+        parsed = orjson.loads(text.split("\n", 1)[0])
     except orjson.JSONDecodeError:
-        parsed = None
-    if parsed is None:
         parsed = _first_in_document(text)
-    items = _expand(parsed)
-    return items[0] if items else None
+    items = _records_of(parsed)
+    first = parsed if items is None else next(iter(items), None)
+    return first if isinstance(first, dict) else None
+
+
+def _decode_head(head: bytes) -> str:
+    if head.startswith(_UTF16_BOMS):
+        return head.decode("utf-16", "replace")
+    return head.removeprefix(_BOM).decode("utf-8", "replace")
 
 
 def _first_in_document(text: str) -> Any:
@@ -81,16 +90,21 @@ def _first_in_document(text: str) -> Any:
         return None
 
 
-def _expand(parsed: Any) -> list[dict[str, Any]]:
-    """The records a parsed value holds: itself, a ``Records`` list, or an array's objects."""
+def _records_of(parsed: Any) -> list[Any] | None:
+    """The elements of a container of records (a Records document, an array); None for one record."""
     if isinstance(parsed, dict):
-        records = parsed.get("Records")
-        if isinstance(records, list):  # a CloudTrail delivery file
-            return [r for r in records if isinstance(r, dict)]
-        return [parsed]
-    if isinstance(parsed, list):
-        return [r for r in parsed if isinstance(r, dict)]
-    return []
+        records = parsed.get("Records")  # a CloudTrail delivery file
+        return records if isinstance(records, list) else None
+    return parsed if isinstance(parsed, list) else []
+
+
+def _elements(items: list[Any], first_index: int, where: str) -> Iterator[JsonRecord | Quarantined]:
+    for index, item in enumerate(items, first_index):
+        if isinstance(item, dict):
+            yield JsonRecord(index, item, canonical_raw(item))
+        else:
+            yield Quarantined.of(index, f"{where}: element {index} is not a JSON object; skipped, the other "
+                                 "records were kept", orjson.dumps(item))
 
 
 def _loads(line: bytes) -> Any:
@@ -101,48 +115,73 @@ def _loads(line: bytes) -> Any:
         return orjson.loads(line.decode("utf-8", "replace"))
 
 
+def iter_utf8_lines(inp: Input) -> Iterator[tuple[int, bytes] | Quarantined]:
+    """An input's lines as UTF-8, with 1-based numbers: UTF-16 files (PowerShell's
+    default export encoding) are re-encoded, a UTF-8 byte-order mark is dropped.
+
+    A line may be as long as a whole CloudTrail delivery file (one line of Records).
+    """
+    utf16 = inp.head(2).startswith(_UTF16_BOMS)
+    with inp.open() as stream:
+        if utf16:
+            yield from _utf16_lines(stream)
+            return
+        for item in iter_lines(stream, max_line=MAX_DOCUMENT_BYTES):
+            if not isinstance(item, Quarantined) and item[0] == 1:
+                item = (1, item[1].removeprefix(_BOM))
+            yield item
+
+
+def _utf16_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes] | Quarantined]:
+    text = io.TextIOWrapper(stream, encoding="utf-16", errors="replace", newline="")
+    lineno = 0
+    try:
+        for line in text:
+            lineno += 1
+            yield lineno, line.encode("utf-8", "surrogatepass")
+    except (EOFError, OSError, zlib.error) as exc:
+        yield Quarantined(lineno + 1, f"stream is broken after line {lineno} ({exc}); the records before it "
+                          "were kept, re-export or re-copy the file", b"")
+
+
 def iter_json_records(inp: Input) -> Iterator[JsonRecord | Quarantined]:
     """Every JSON object of an input, in order, with bad lines and cut documents quarantined."""
-    with inp.open() as stream:
-        lines = iter_lines(stream)
-        for item in lines:
-            if isinstance(item, Quarantined):
-                yield item
-                return
-            lineno, line = item
-            if lineno == 1:
-                line = line.removeprefix(_BOM)
-            if not line.strip():
-                continue
-            try:
-                parsed = _loads(line)
-            except orjson.JSONDecodeError:
-                parsed = None
-            if isinstance(parsed, dict | list):
-                yield from _line_records(lineno, line, parsed)
-                yield from _json_lines(lines)
-            else:  # the first line is not a whole value: a multi-line document
-                yield from _document(line, lines)
-            return
+    lines = iter_utf8_lines(inp)
+    for item in lines:
+        if isinstance(item, Quarantined):
+            yield item
+            continue
+        lineno, line = item
+        if not line.strip():
+            continue
+        try:
+            parsed = _loads(line)
+        except orjson.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, dict | list):
+            yield from _line_records(lineno, line, parsed)
+            yield from _json_lines(lines)
+        else:  # the first line is not a whole value: a multi-line document
+            yield from _document(line, lines)
+        return
 
 
 def _line_records(lineno: int, line: bytes, parsed: Any) -> Iterator[JsonRecord | Quarantined]:
-    if isinstance(parsed, dict) and not isinstance(parsed.get("Records"), list):
+    items = _records_of(parsed)
+    if items is None:
         yield JsonRecord(lineno, parsed, line.rstrip(b"\r\n").decode("utf-8", "replace"))
-        return
-    records = _expand(parsed)
-    if not records:
+    elif not items:
         yield Quarantined.of(lineno, f"line {lineno} holds no JSON object; skipped, the other lines were kept",
                              line)
-    for record in records:  # a one-line array or Records document: records have no line of their own
-        yield JsonRecord(lineno, record, canonical_raw(record))
+    else:  # a one-line array or Records document: its records have no line of their own
+        yield from _elements(items, 1, f"line {lineno}")
 
 
 def _json_lines(lines: Iterator[tuple[int, bytes] | Quarantined]) -> Iterator[JsonRecord | Quarantined]:
     for item in lines:
         if isinstance(item, Quarantined):
             yield item
-            return
+            continue
         lineno, line = item
         if not line.strip():
             continue
@@ -157,22 +196,21 @@ def _json_lines(lines: Iterator[tuple[int, bytes] | Quarantined]) -> Iterator[Js
 
 def _document(first: bytes, lines: Iterator[tuple[int, bytes] | Quarantined]) -> Iterator[JsonRecord | Quarantined]:
     chunks = [first]
-    broken: Quarantined | None = None
+    problems: list[Quarantined] = []
     for item in lines:
         if isinstance(item, Quarantined):
-            broken = item
-            break
-        chunks.append(item[1])
+            problems.append(item)
+        else:
+            chunks.append(item[1])
     data = b"".join(chunks)
     try:
-        records = _expand(orjson.loads(data))
+        parsed = orjson.loads(data)
     except orjson.JSONDecodeError:
         yield from _salvage(data.decode("utf-8", "replace"))
     else:
-        for index, record in enumerate(records, 1):
-            yield JsonRecord(index, record, canonical_raw(record))
-    if broken is not None:
-        yield broken
+        items = _records_of(parsed)
+        yield from _elements([parsed] if items is None else items, 1, "the JSON document")
+    yield from problems
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -200,12 +238,13 @@ def _salvage(text: str) -> Iterator[JsonRecord | Quarantined]:
             return
         try:
             value, pos = _DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            yield _cut(text, pos, kind, count, exc.msg)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            yield _cut(text, pos, kind, count, getattr(exc, "msg", "nested too deep"))
             return
-        for record in _expand(value):
-            count += 1
-            yield JsonRecord(count, record, canonical_raw(record))
+        items = _records_of(value) if not in_array else [value]
+        elements = list(_elements([value] if items is None else items, count + 1, kind))
+        count += len(elements)
+        yield from elements
         pos = _skip_ws(text, pos)
         if in_array and pos < len(text) and text[pos] == ",":
             pos += 1
