@@ -9,9 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlglot import exp
+
 from socpilot.api import Workspace
 from socpilot.copilot.answer import Answer, Clarification
 from socpilot.copilot.indicator import indicator_answer
+from socpilot.copilot.llm import Provider, load_provider, rewrite_narrative, understand
 from socpilot.copilot.profile import entity_profile
 from socpilot.copilot.response import propose, response_options
 from socpilot.copilot.router import Route, route, time_window
@@ -20,7 +23,9 @@ from socpilot.correlate import IncidentNotFound, incident, list_incidents, store
 from socpilot.datasources import available_components
 from socpilot.hunt.ask import ask as hunt
 from socpilot.hunt.ask import coverage, known_names
+from socpilot.hunt.ask import run as run_hunt
 from socpilot.inventory import load_assets, load_identities
+from socpilot.store.query import run_query
 
 
 def rule_refs() -> list[RuleRef]:
@@ -42,8 +47,12 @@ def find_incident(ws: Workspace, ref: str) -> Any:
     raise IncidentNotFound(ref)
 
 
-def investigate(ws: Workspace, question: str, now: datetime | None = None) -> Answer:
+def investigate(ws: Workspace, question: str, now: datetime | None = None,
+                provider: Provider | None = None) -> Answer:
+    """Answer a question. ``provider`` (default: the configured one, usually none) may only help
+    read a question the offline parser could not, and rewrite narratives keeping their citations."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
+    provider = provider if provider is not None else load_provider(ws.home)
     con = ws.connect()
     try:
         known = known_names(con)
@@ -53,12 +62,13 @@ def investigate(ws: Workspace, question: str, now: datetime | None = None) -> An
     hosts = {a.hostname for a in load_assets(ws)}
     users = {i.user for i in load_identities(ws)}
     chosen = route(question, known, hosts, users)
-    answer = _dispatch(ws, question, chosen, now, newest)
+    answer = _dispatch(ws, question, chosen, now, newest, provider)
     answer.question = question
     return answer
 
 
-def _dispatch(ws: Workspace, question: str, chosen: Route, now: datetime, newest: datetime | None) -> Answer:
+def _dispatch(ws: Workspace, question: str, chosen: Route, now: datetime, newest: datetime | None,
+              provider: Provider | None) -> Answer:
     if chosen.name == "clarify":
         answer = Answer(question=question, route="clarify", title=f"Which {chosen.args['name']}?")
         answer.clarification = Clarification(
@@ -79,10 +89,49 @@ def _dispatch(ws: Workspace, question: str, chosen: Route, now: datetime, newest
             answer = Answer(question=question, route=chosen.name, title="No such incident")
             answer.say(f"There is no incident {chosen.args['incident']}.", kind="missing")
             return answer
-        return summarize_incident(ws, found) if chosen.name == "incident_summary" else respond(ws, found)
+        if chosen.name == "response":
+            return respond(ws, found)
+        answer = summarize_incident(ws, found)
+        if provider is not None:
+            answer.sentences = rewrite_narrative(provider, answer.sentences, _existing(ws, answer.cited_ids()))
+        return answer
     if chosen.name == "alert_explain":
         return explain_alert(ws, chosen.args["alert"])
-    return _hunt(ws, question, now)
+    answer = _hunt(ws, question, now)
+    if provider is not None and answer.data.get("query") is None and answer.clarification is None:
+        return _with_model(ws, question, now, newest, provider) or answer
+    return answer
+
+
+def _with_model(ws: Workspace, question: str, now: datetime, newest: datetime | None,
+                provider: Provider) -> Answer | None:
+    """The model's typed reading of a question the offline parser could not map, run like any other."""
+    reading = understand(provider, question)
+    if reading is None:
+        return None
+    if reading.call is not None:
+        return _dispatch(ws, question, Route(reading.call.tool, dict(reading.call.args)), now, newest, None)
+    assert reading.query is not None
+    con = ws.connect()
+    try:
+        result = run_hunt(con, question, reading.query, now, ["read by the configured language model"], [])
+    finally:
+        con.close()
+    return _hunt_answer(question, result)
+
+
+def _existing(ws: Workspace, ids: set[str]) -> set[str]:
+    """Which cited ids exist: events in the store, alerts and incidents in the catalog."""
+    events = [i for i in ids if not i.startswith(("al-", "inc-", "act-", "inventory:", "attack:", "rule:"))]
+    con = ws.connect()
+    try:
+        found = {r["id"] for r in run_query(con, exp.select("id").from_("events").where(
+            exp.In(this=exp.column("id"), expressions=[exp.Placeholder() for _ in events])), events)} if events else set()
+    finally:
+        con.close()
+    alerts = {a.id for a in stored_alerts(ws)}
+    incidents = {i.id for i in list_incidents(ws)}
+    return found | (ids & alerts) | (ids & incidents)
 
 
 def summarize_incident(ws: Workspace, found: Any) -> Answer:
@@ -135,7 +184,10 @@ def explain_alert(ws: Workspace, alert_id: str) -> Answer:
 
 
 def _hunt(ws: Workspace, question: str, now: datetime) -> Answer:
-    result = hunt(ws, question, now=now)
+    return _hunt_answer(question, hunt(ws, question, now=now))
+
+
+def _hunt_answer(question: str, result: Any) -> Answer:
     answer = Answer(question=question, route="hunt", title=result.interpretation,
                     data=result.model_dump(mode="json"))
     ids = [r["id"] for r in result.rows if isinstance(r, dict) and r.get("id")]
