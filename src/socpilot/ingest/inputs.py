@@ -1,7 +1,8 @@
 """Inputs: plain files, ``.gz`` files and ``.zip`` members, opened as one byte stream each.
 
-An input's key is a content hash of the file as stored (plus the member name for
-zips), so a byte-identical copy filed under another name is ingested once.
+An input's key is a content hash (of the file, or of a zip member's own compressed
+bytes), so a copy filed under another name or zipped into another archive is
+ingested once.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -63,13 +65,43 @@ class Input:
             return b""
 
     def key(self) -> str:
+        """Content hash: of the file as stored, or of a zip member's compressed bytes.
+
+        A member is hashed by its own compressed data (plus method, CRC and size), not
+        by its zip, so the same log zipped into two archives is one input.
+        """
         h = hashlib.sha256()
+        if self.member is not None:
+            try:
+                _hash_member(self.path, self.member, h)
+                return h.hexdigest()
+            except (OSError, zipfile.BadZipFile, KeyError, struct.error):
+                h = hashlib.sha256()  # an unreadable member: the whole file names it
+                h.update(b"\0" + self.member.encode())
         with open(self.path, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
-        if self.member is not None:
-            h.update(b"\0" + self.member.encode())
         return h.hexdigest()
+
+
+def _hash_member(path: Path, member: str, h: hashlib._Hash) -> None:
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+    h.update(f"zip-member:{info.compress_type}:{info.CRC}:{info.file_size}:".encode())
+    with open(path, "rb") as f:
+        f.seek(info.header_offset)
+        header = f.read(30)
+        if header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"{path}!{member}: no local header")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        f.seek(info.header_offset + 30 + name_len + extra_len)
+        remaining = info.compress_size
+        while remaining > 0:
+            block = f.read(min(remaining, 1 << 20))
+            if not block:
+                raise zipfile.BadZipFile(f"{path}!{member}: truncated")
+            h.update(block)
+            remaining -= len(block)
 
 
 def discover(paths: Iterable[Path]) -> Iterator[Input]:
