@@ -38,11 +38,13 @@ def _mapping() -> dict[str, Any]:
 # -- normalization ------------------------------------------------------------------------
 
 def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
     if value is True:
         return "true"
     if value is False:
         return "false"
-    return value if isinstance(value, str) else str(value)
+    return str(value)
 
 
 def _scalar(value: Any) -> bool:
@@ -53,16 +55,17 @@ def flatten(record: dict[str, Any], prefix: str = "", out: dict[str, str] | None
     """An EVE event as ``dotted.name -> text``; lists of scalars joined with ``,``, other lists as JSON."""
     out = {} if out is None else out
     for key, value in record.items():
-        name = prefix + key
-        if isinstance(value, dict):
-            flatten(value, name + ".", out)
+        if isinstance(value, str):
+            out[prefix + key] = value
+        elif isinstance(value, dict):
+            flatten(value, prefix + key + ".", out)
         elif isinstance(value, list):
             if all(_scalar(v) for v in value):
-                out[name] = ",".join(_text(v) for v in value)
+                out[prefix + key] = ",".join(_text(v) for v in value)
             else:
-                out[name] = orjson.dumps(value).decode()
+                out[prefix + key] = orjson.dumps(value).decode()
         elif value is not None:
-            out[name] = _text(value)
+            out[prefix + key] = _text(value)
     return out
 
 
@@ -77,9 +80,18 @@ def _lookup(record: Any, path: tuple[str, ...]) -> Any:
     return record
 
 
+# A column's sources: the dotted field name, and the path into the event when it
+# goes through a list (dns.queries.0.rrname), which ``fields`` keeps as JSON text.
+Source = tuple[str, tuple[str, ...] | None]
+
+
 @cache
-def _column_rules() -> tuple[tuple[str, tuple[tuple[str, ...], ...], Callable[[str], Any]], ...]:
-    return tuple((column, tuple(tuple(p.split(".")) for p in paths), column_converter(column))
+def _column_rules() -> tuple[tuple[str, tuple[Source, ...], Callable[[str], Any]], ...]:
+    def source(name: str) -> Source:
+        parts = tuple(name.split("."))
+        return name, parts if any(p.isdigit() for p in parts) else None
+
+    return tuple((column, tuple(source(p) for p in paths), column_converter(column))
                  for column, paths in _mapping()["columns"].items())
 
 
@@ -135,11 +147,16 @@ def normalize(record: dict[str, Any], time: datetime, raw: str, offset: int) -> 
         "class_name": class_name, "activity": activity, "offset": offset,
         "fields": flatten(record), "raw": raw,
     }
-    for column, paths, convert in _column_rules():
-        for path in paths:
-            value = _lookup(record, path)
-            if value is not None and value != "" and _scalar(value):
-                converted = convert(_text(value))
+    fields = event["fields"]
+    for column, sources, convert in _column_rules():
+        for name, through_list in sources:
+            if through_list is None:
+                text = fields.get(name)
+            else:
+                value = _lookup(record, through_list)
+                text = _text(value) if value is not None and _scalar(value) else None
+            if text:
+                converted = convert(text)
                 if converted is not None:
                     event[column] = converted
                     break
