@@ -33,6 +33,9 @@ def _day(ts: datetime) -> str:
 
 
 def _column(name: str, values: list[Any], typ: pa.DataType) -> pa.Array:
+    if pa.types.is_list(typ) and any(isinstance(v, str) for v in values):
+        # Arrow would happily split a lone string into a list of characters.
+        return pa.array([_coerce(v, typ) for v in values], type=typ)
     try:
         return pa.array(values, type=typ)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError):
