@@ -34,11 +34,14 @@ class Known:
         squashed = _squash(name)
         if not squashed:
             return None
+        whole = sorted(n for n in self.names(kind) if _squash(n) == squashed)
+        if len(whole) == 1:
+            return whole[0]  # "sarah.whitfield" is that account, not sarah.whitfield@corp
         matches = sorted(n for n in self.names(kind) if squashed in _spellings(n))
         return matches[0] if len(matches) == 1 else None
 
     def close(self, kind: str, name: str, limit: int = 4) -> list[str]:
         """The stored names that look most like ``name``, best first."""
-        pool = {_squash(n): n for n in self.names(kind)}
-        hits = difflib.get_close_matches(_squash(name), list(pool), n=limit, cutoff=0.7)
-        return [pool[h] for h in hits]
+        pool = {spelling: n for n in sorted(self.names(kind)) for spelling in _spellings(n)}
+        hits = difflib.get_close_matches(_squash(name), list(pool), n=limit * 3, cutoff=0.7)
+        return list(dict.fromkeys(pool[h] for h in hits))[:limit]
