@@ -91,6 +91,14 @@ def parse_time(value: Any) -> datetime | None:
     return None
 
 
+def _epoch(value: str) -> datetime | None:
+    """TSV ``time`` text: epoch seconds, the one layout the ASCII writer uses."""
+    try:
+        return datetime.fromtimestamp(float(value), UTC)
+    except (ValueError, OverflowError, OSError):
+        return parse_time(unescape(value))
+
+
 def _open_time(value: str) -> datetime | None:
     """The ``#open`` header (``2024-04-12-19-29-12``): when the log file was started."""
     try:
@@ -327,12 +335,14 @@ class TsvHeader:
             elif kind == _BOOL:
                 fields[name] = "true" if value == "T" else "false" if value == "F" else value
             elif kind == _TIME:
-                parsed = parse_time(value)
+                parsed = _epoch(value)
                 fields[name] = iso_time(parsed) if parsed else unescape(value)
                 if name == "ts":
                     ts = parsed
             else:
-                items = [unescape(v) for v in value.split(self.set_separator)]
+                items = value.split(self.set_separator)
+                if "\\" in value:
+                    items = [unescape(v) for v in items]
                 lists[name] = items
                 fields[name] = ",".join(items)
         return fields, lists, ts
