@@ -13,4 +13,5 @@ import yaml
 def load(name: str) -> dict[str, Any]:
     """``socpilot/demo/data/<name>.yaml`` as a dict."""
     text = resources.files("socpilot.demo").joinpath("data", f"{name}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    # The C loader when libyaml is there: each generator process loads these files once.
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

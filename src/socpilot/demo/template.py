@@ -15,10 +15,10 @@ from socpilot.demo.rng import guid
 
 _SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _RANDOM = {
-    "n1": lambda r: str(r.randrange(2, 250)),
-    "n2": lambda r: str(r.randrange(10, 100)),
-    "n4": lambda r: str(r.randrange(1000, 10000)),
-    "n6": lambda r: str(r.randrange(100000, 1000000)),
+    "n1": lambda r: str(2 + int(r.random() * 248)),
+    "n2": lambda r: str(10 + int(r.random() * 90)),
+    "n4": lambda r: str(1000 + int(r.random() * 9000)),
+    "n6": lambda r: str(100000 + int(r.random() * 900000)),
     "hex4": lambda r: f"{r.getrandbits(16):04x}",
     "hex6": lambda r: f"{r.getrandbits(24):06x}",
     "hex8": lambda r: f"{r.getrandbits(32):08X}",
@@ -43,7 +43,8 @@ def fill(text: str, rng: random.Random, ctx: Mapping[str, str], pools: Mapping[s
         elif part in ctx:
             out.append(ctx[part])
         elif part in pools:
-            out.append(rng.choice(pools[part]))
+            pool = pools[part]
+            out.append(pool[int(rng.random() * len(pool))])
         elif part in _RANDOM:
             out.append(_RANDOM[part](rng))
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from socpilot.demo.background.common import Hour, cumulative, pick
+from socpilot.demo.background.common import Hour, between, cumulative, one_of, pick
 from socpilot.demo.data import load
 from socpilot.demo.formats import cloudtrail as ct
 from socpilot.demo.formats.clock import iso_s
@@ -20,12 +20,12 @@ SDK_AGENT = "aws-sdk-java/1.12.772 Linux/5.10.227-219.884.amzn2.x86_64 OpenJDK_6
 
 def principal_id(seed: int, name: str, prefix: str = "AIDA") -> str:
     rng = stream(seed, "aws-principal", name)
-    return prefix + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(17))
+    return prefix + "".join(one_of(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(17))
 
 
 def access_key(seed: int, name: str, prefix: str = "AKIA") -> str:
     rng = stream(seed, "aws-key", name, prefix)
-    return prefix + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+    return prefix + "".join(one_of(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
 
 
 class CloudBackground:
@@ -47,12 +47,12 @@ class CloudBackground:
             if who == "user" and not (8 <= hour.hour < 18) and rng.random() < 0.8:
                 who = "role"  # staff work office hours; automation does not stop
             if who == "role":
-                role = rng.choice(self.roles[:2])
-                session = rng.choice(self.instances) if role == "fleet-api-ec2" else f"erp-report-{rng.randrange(1000, 9999)}"
+                role = one_of(rng, self.roles[:2])
+                session = one_of(rng, self.instances) if role == "fleet-api-ec2" else f"erp-report-{between(rng, 1000, 9999)}"
                 ident = ct.identity("AssumedRole", org.aws_account, f"{role}/{session}",
                                     principal_id(self.seed, role, "AROA"), access_key(self.seed, session, "ASIA"),
                                     session_ts=hour.start)
-                ip, agent = f"10.40.{rng.randrange(1, 4)}.{rng.randrange(10, 250)}", SDK_AGENT
+                ip, agent = f"10.40.{between(rng, 1, 4)}.{between(rng, 10, 250)}", SDK_AGENT
             elif who == "service":
                 ident, ip, agent = ct.identity("AWSService", org.aws_account, "lambda.amazonaws.com", ""), \
                     "lambda.amazonaws.com", "lambda.amazonaws.com"
@@ -61,11 +61,11 @@ class CloudBackground:
                                     principal_id(self.seed, org.backup_aws_user), org.backup_key_id)
                 ip, agent = org.egress_ip, CLI_AGENT.replace("{command}", "s3.sync")
             else:
-                user = rng.choice(self.staff)
+                user = one_of(rng, self.staff)
                 ident = ct.identity("IAMUser", org.aws_account, user.aws_user or user.sam,
                                     principal_id(self.seed, user.sam), access_key(self.seed, user.sam))
                 ip, agent = org.egress_ip, CLI_AGENT.replace("{command}", call["name"].lower())
-            ctx = {"account": org.aws_account, "bucket": rng.choice(org.buckets), "iso": iso_s(ts - 3600),
+            ctx = {"account": org.aws_account, "bucket": one_of(rng, org.buckets), "iso": iso_s(ts - 3600),
                    "aws_user": ident.get("userName", "")}
             request = fill_tree(call.get("request"), rng, ctx, {})
             out.append((ts, ct.record(ts, uuid(rng), hex_id(rng, 16).upper(), org.aws_account, org.aws_region,

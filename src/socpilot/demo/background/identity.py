@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from socpilot.demo.background.common import Hour, cumulative, pick
+from socpilot.demo.background.common import Hour, cumulative, one_of, pick
 from socpilot.demo.data import load
 from socpilot.demo.formats import okta
 from socpilot.demo.org import Org, User
@@ -15,7 +15,7 @@ from socpilot.demo.template import fill
 
 def okta_user_id(seed: int, sam: str) -> str:
     rng = stream(seed, "okta-user", sam)
-    return "00u" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(17))
+    return "00u" + "".join(one_of(rng, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(17))
 
 
 def app_target(app: dict[str, Any], seed: int) -> dict[str, Any]:
@@ -40,7 +40,7 @@ class IdentityBackground:
         org = self.org
         loc = pick(rng, self.locations, self.loc_cum)
         ip = org.egress_ip if loc["ip"] == "office" else fill(loc["ip"], rng, {}, {})
-        agent = rng.choice(self.agents)
+        agent = one_of(rng, self.agents)
         geo = okta.geo(loc["city"], loc["state"], loc["country"], loc["postal"], loc["lat"], loc["lon"])
         client = okta.client(ip, agent["ua"], agent["os"], agent["browser"], geo)
         actor = okta.actor(okta_user_id(self.seed, user.sam), user.email, user.display)
@@ -71,6 +71,6 @@ class IdentityBackground:
         users = list(self.org.users)
         while len(out) < n:
             ts = hour.start + rng.random() * 3000
-            out.extend(self.sign_in(round(ts, 3), rng.choice(users), rng, n - len(out)))
+            out.extend(self.sign_in(round(ts, 3), one_of(rng, users), rng, n - len(out)))
         out.sort(key=lambda e: e[0])
         return out

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import random
-import string
 
-from socpilot.demo.background.common import Hour, cumulative, ephemeral_port, pick
+from socpilot.demo.background.common import Hour, between, cumulative, ephemeral_port, one_of, pick
 from socpilot.demo.data import load
 from socpilot.demo.formats import suricata as eve
 from socpilot.demo.formats import zeek
 from socpilot.demo.org import Org
 
-_UID_CHARS = string.ascii_letters + string.digits
 _CIPHERS = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
 
 
 def zeek_uid(rng: random.Random) -> str:
-    return "C" + "".join(rng.choices(_UID_CHARS, k=17))
+    """A Zeek connection uid: "C" and 17 alphanumerics (base64 with letters for + and /: one C call)."""
+    return "C" + base64.b64encode(rng.getrandbits(104).to_bytes(13, "little"), b"Zz")[:17].decode()
 
 
 def conn_values(ts: float, uid: str, src: str, sport: int, dst: str, dport: int, proto: str, service: str | None,
@@ -36,7 +36,7 @@ def dns_values(ts: float, uid: str, src: str, sport: int, dns_ip: str, query: st
 
 def ssl_values(ts: float, uid: str, src: str, sport: int, dst: str, dport: int, sni: str,
                rng: random.Random) -> list[object]:
-    return [f"{ts:.6f}", uid, src, sport, dst, dport, "TLSv13", rng.choice(_CIPHERS), "x25519", sni, "F", None,
+    return [f"{ts:.6f}", uid, src, sport, dst, dport, "TLSv13", one_of(rng, _CIPHERS), "x25519", sni, "F", None,
             "h2", "T", "CsiI", None, None, None, None]
 
 
@@ -75,21 +75,21 @@ class NetworkBackground:
             budget = n - i
             if r < 0.25 and self.servers:
                 # Internal: SMB, LDAP, Kerberos, SQL to the servers; one conn record.
-                dst = rng.choice(self.servers)
-                port, service = rng.choice(((445, "smb"), (389, "ldap"), (88, "krb_tcp"), (1433, None), (135, "dce_rpc")))
+                dst = one_of(rng, self.servers)
+                port, service = one_of(rng, ((445, "smb"), (389, "ldap"), (88, "krb_tcp"), (1433, None), (135, "dce_rpc")))
                 line = zeek.line(conn_values(ts, zeek_uid(rng), src.ip, ephemeral_port(rng), dst.ip, port, "tcp",
-                                             service, rng.uniform(0.01, 40), rng.randrange(300, 90000),
-                                             rng.randrange(300, 400000), local_resp=True))
+                                             service, rng.uniform(0.01, 40), between(rng, 300, 90000),
+                                             between(rng, 300, 400000), local_resp=True))
                 out.append((ts, "conn", line))
                 i += 1
                 continue
             d = pick(rng, self.domains, self.domain_cum)
-            dst = rng.choice(d["ips"])
+            dst = one_of(rng, d["ips"])
             dns_uid = zeek_uid(rng)
             sport = ephemeral_port(rng)
             rtt = rng.uniform(0.001, 0.04)
             out.append((ts, "dns", zeek.line(dns_values(ts, dns_uid, src.ip, sport, self.dns_ip, d["name"], d["ips"],
-                                                         rng.randrange(65536), rtt))))
+                                                         between(rng, 0, 65536), rtt))))
             i += 1
             if budget >= 2:
                 out.append((ts, "conn", zeek.line(conn_values(ts, dns_uid, src.ip, sport, self.dns_ip, 53, "udp", "dns",
@@ -101,14 +101,14 @@ class NetworkBackground:
                 uid = zeek_uid(rng)
                 p2 = ephemeral_port(rng)
                 dur = rng.uniform(0.2, 120)
-                orig, resp = rng.randrange(600, 40000), rng.randrange(2000, 2_500_000)
+                orig, resp = between(rng, 600, 40000), between(rng, 2000, 2_500_000)
                 if d.get("http"):
                     out.append((t2, "conn", zeek.line(conn_values(t2, uid, src.ip, p2, dst, 80, "tcp", "http", dur,
                                                                    orig, resp))))
                     out.append((t2, "http", zeek.line([
                         f"{t2:.6f}", uid, src.ip, p2, dst, 80, 1, "GET", d["name"],
                         f"/msdownload/update/v3/static/trustedr/en/disallowedcertstl.cab?{rng.getrandbits(32):x}",
-                        None, "1.1", rng.choice(self.agents), None, 0, resp, 200, "OK", None, None, "(empty)", None,
+                        None, "1.1", one_of(rng, self.agents), None, 0, resp, 200, "OK", None, None, "(empty)", None,
                         None, None, None, None, None, None, None, "application/vnd.ms-cab-compressed"])))
                 else:
                     out.append((t2, "conn", zeek.line(conn_values(t2, uid, src.ip, p2, dst, 443, "tcp", "ssl", dur,
@@ -128,22 +128,22 @@ class NetworkBackground:
             src = pick(rng, self.clients, cum)
             flow_id = rng.getrandbits(51)
             if k < alerts:
-                sig = rng.choice(self.sigs)
+                sig = one_of(rng, self.sigs)
                 proto = "UDP" if sig["dport"] == 53 else "TCP"
                 d = pick(rng, self.domains, self.domain_cum)
-                dst = self.dns_ip if proto == "UDP" else rng.choice(d["ips"])
+                dst = self.dns_ip if proto == "UDP" else one_of(rng, d["ips"])
                 out.append((ts, "eve", eve.alert(ts, flow_id, src.ip, ephemeral_port(rng), dst, sig["dport"], proto,
                                                   sig["sid"], sig["signature"], sig["category"], sig["severity"],
                                                   sig["app"])))
             elif rng.random() < 0.45:
                 d = pick(rng, self.domains, self.domain_cum)
                 out.append((ts, "eve", eve.dns_query(ts, flow_id, src.ip, ephemeral_port(rng), self.dns_ip, d["name"],
-                                                      "A", rng.randrange(65536))))
+                                                      "A", between(rng, 0, 65536))))
             else:
                 d = pick(rng, self.domains, self.domain_cum)
-                out.append((ts, "eve", eve.flow(ts, flow_id, src.ip, ephemeral_port(rng), rng.choice(d["ips"]),
+                out.append((ts, "eve", eve.flow(ts, flow_id, src.ip, ephemeral_port(rng), one_of(rng, d["ips"]),
                                                  80 if d.get("http") else 443, "TCP", "http" if d.get("http") else "tls",
-                                                 rng.randrange(500, 60000), rng.randrange(2000, 3_000_000),
-                                                 rng.randrange(1, 120))))
+                                                 between(rng, 500, 60000), between(rng, 2000, 3_000_000),
+                                                 between(rng, 1, 120))))
         out.sort(key=lambda e: e[0])
         return out

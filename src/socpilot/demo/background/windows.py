@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from socpilot.demo.background.common import Hour, cumulative, ephemeral_port, pick
+from socpilot.demo.background.common import Hour, between, cumulative, ephemeral_port, one_of, pick
 from socpilot.demo.data import load
 from socpilot.demo.formats import windows as fmt
 from socpilot.demo.formats.clock import space_ms
@@ -56,13 +56,13 @@ def host_day(org: Org, seed: int, day: int, host: Host) -> HostDay:
             else "server" if host.is_server else "workstation")
     return HostDay(
         host=host, user=user, sam=sam, sid=sid,
-        explorer=Proc("C:\\Windows\\explorer.exe", guid(rng), rng.randrange(3000, 9000),
+        explorer=Proc("C:\\Windows\\explorer.exe", guid(rng), between(rng, 3000, 9000),
                       "C:\\Windows\\Explorer.EXE", user),
-        services=Proc("C:\\Windows\\System32\\services.exe", guid(rng), rng.randrange(600, 800),
+        services=Proc("C:\\Windows\\System32\\services.exe", guid(rng), between(rng, 600, 800),
                       "C:\\Windows\\system32\\services.exe", SYSTEM),
-        svchost=Proc("C:\\Windows\\System32\\svchost.exe", guid(rng), rng.randrange(800, 1600),
+        svchost=Proc("C:\\Windows\\System32\\svchost.exe", guid(rng), between(rng, 800, 1600),
                      "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule", SYSTEM),
-        logon_id=f"0x{rng.randrange(0x100000, 0xfffffff):x}", logon_guid=guid(rng), kind=kind,
+        logon_id=f"0x{between(rng, 0x100000, 0xfffffff):x}", logon_guid=guid(rng), kind=kind,
     )
 
 
@@ -152,7 +152,7 @@ class WindowsBackground:
         who = meta.get("user")
         user = hd.user if who in (None, "admin") else who
         parent = {"explorer": hd.explorer, "services": hd.services}.get(meta["parent"], hd.svchost)
-        proc = Proc(image, guid(rng), rng.randrange(1000, 16000), fill(meta["cmd"], rng, ctx, self.pools), user)
+        proc = Proc(image, guid(rng), between(rng, 1000, 16000), fill(meta["cmd"], rng, ctx, self.pools), user)
         return meta, proc, parent, meta.get("integrity", "High" if who == "admin" else "Medium")
 
     # -- event kinds
@@ -170,16 +170,16 @@ class WindowsBackground:
 
     def _network(self, hd: HostDay, ts: float, rng: random.Random) -> str:
         if rng.random() < 0.3 and self.internal:
-            dst = rng.choice(self.internal)
-            port = rng.choice((445, 389, 88, 135, 443)) if dst.role == "domain_controller" else rng.choice((445, 443, 1433, 80))
+            dst = one_of(rng, self.internal)
+            port = one_of(rng, (445, 389, 88, 135, 443)) if dst.role == "domain_controller" else one_of(rng, (445, 443, 1433, 80))
             image, user, dst_ip, dst_name = "System", SYSTEM, dst.ip, dst.fqdn
             pid = "4"
         else:
             d = pick(rng, self.domains, self.domain_cum)
             image = self.paths.get(d["image"].lower(), f"C:\\Windows\\System32\\{d['image']}")
             user = SYSTEM if image.endswith("svchost.exe") else hd.user
-            dst_ip, dst_name, port = rng.choice(d["ips"]), d["name"], 80 if d.get("http") else 443
-            pid = str(rng.randrange(1000, 16000))
+            dst_ip, dst_name, port = one_of(rng, d["ips"]), d["name"], 80 if d.get("http") else 443
+            pid = str(between(rng, 1000, 16000))
         return fmt.event(hd.host.fqdn, ts, "sysmon", 3, {
             "ProcessGuid": guid(rng), "ProcessId": pid, "Image": image, "User": user, "Protocol": "tcp",
             "Initiated": "true", "SourceIsIpv6": "false", "SourceIp": hd.host.ip, "SourceHostname": hd.host.fqdn,
@@ -192,36 +192,36 @@ class WindowsBackground:
         d = pick(rng, self.domains, self.domain_cum)
         image = self.paths.get(d["image"].lower(), f"C:\\Windows\\System32\\{d['image']}")
         return fmt.event(hd.host.fqdn, ts, "sysmon", 22, {
-            "ProcessGuid": guid(rng), "ProcessId": str(rng.randrange(1000, 16000)), "QueryName": d["name"],
+            "ProcessGuid": guid(rng), "ProcessId": str(between(rng, 1000, 16000)), "QueryName": d["name"],
             "QueryStatus": "0", "QueryResults": "".join(f"::ffff:{ip};" for ip in d["ips"]), "Image": image,
             "User": SYSTEM if image.endswith("svchost.exe") else hd.user,
         })
 
     def _file(self, hd: HostDay, ts: float, rng: random.Random) -> str:
-        f = rng.choice(self.files)
+        f = one_of(rng, self.files)
         path = fill(f["path"], rng, self._ctx(hd), self.pools)
         return fmt.event(hd.host.fqdn, ts, "sysmon", 11, {
-            "ProcessGuid": guid(rng), "ProcessId": str(rng.randrange(1000, 16000)), "Image": f["image"],
+            "ProcessGuid": guid(rng), "ProcessId": str(between(rng, 1000, 16000)), "Image": f["image"],
             "TargetFilename": path, "CreationUtcTime": space_ms(ts - 0.004),
             "User": SYSTEM if f["image"].endswith("svchost.exe") else hd.user,
         })
 
     def _registry(self, hd: HostDay, ts: float, rng: random.Random) -> str:
-        r = rng.choice(self.registry)
+        r = one_of(rng, self.registry)
         ctx = self._ctx(hd)
         return fmt.event(hd.host.fqdn, ts, "sysmon", 13, {
-            "EventType": "SetValue", "ProcessGuid": guid(rng), "ProcessId": str(rng.randrange(1000, 16000)),
+            "EventType": "SetValue", "ProcessGuid": guid(rng), "ProcessId": str(between(rng, 1000, 16000)),
             "Image": r["image"], "TargetObject": fill(r["key"], rng, ctx, self.pools),
             "Details": fill(r["details"], rng, ctx, self.pools),
             "User": SYSTEM if r["image"].endswith("svchost.exe") else hd.user,
         })
 
     def _image(self, hd: HostDay, ts: float, rng: random.Random) -> str:
-        m = rng.choice(self.images)
+        m = one_of(rng, self.images)
         dll = m["dll"]
         name = dll.rsplit("\\", 1)[-1]
         return fmt.event(hd.host.fqdn, ts, "sysmon", 7, {
-            "ProcessGuid": guid(rng), "ProcessId": str(rng.randrange(1000, 16000)), "Image": m["image"],
+            "ProcessGuid": guid(rng), "ProcessId": str(between(rng, 1000, 16000)), "Image": m["image"],
             "ImageLoaded": dll, "FileVersion": "10.0.22621.3672 (WinBuild.160101.0800)", "Description": name,
             "Product": "Microsoft® Windows® Operating System", "Company": "Microsoft Corporation",
             "OriginalFileName": name, "Hashes": hashes(dll), "Signed": "true", "Signature": "Microsoft Windows",
@@ -232,12 +232,12 @@ class WindowsBackground:
         host = hd.host
         if host.is_server:
             # Someone's laptop opening a share, the ERP or a GPO: a network logon with their account.
-            src = rng.choice(self.workstations)
+            src = one_of(rng, self.workstations)
             owner = self.org.user(src.owner)
             target, tsid, ltype, ip, ws = owner.sam, owner.sid, "3", src.ip, src.name
             package, process = "Kerberos", "Kerberos"
         elif rng.random() < 0.6:
-            target, tsid, ltype, ip, ws = hd.sam, hd.sid, rng.choice(("2", "7", "11")), "127.0.0.1", host.name
+            target, tsid, ltype, ip, ws = hd.sam, hd.sid, one_of(rng, ("2", "7", "11")), "127.0.0.1", host.name
             package, process = "Negotiate", "User32 "
         else:
             target, tsid, ltype, ip, ws = "SYSTEM", "S-1-5-18", "5", "-", "-"
@@ -249,7 +249,7 @@ class WindowsBackground:
             "SubjectLogonId": "0x3e7" if ltype != "3" else "0x0",
             "TargetUserSid": tsid, "TargetUserName": target,
             "TargetDomainName": "NT AUTHORITY" if target == "SYSTEM" else self.org.ad_domain,
-            "TargetLogonId": f"0x{rng.randrange(0x100000, 0xfffffff):x}", "LogonType": ltype,
+            "TargetLogonId": f"0x{between(rng, 0x100000, 0xfffffff):x}", "LogonType": ltype,
             "LogonProcessName": process, "AuthenticationPackageName": package, "WorkstationName": ws,
             "LogonGuid": guid(rng), "TransmittedServices": "-", "LmPackageName": "-", "KeyLength": "0",
             "ProcessId": "0x0" if ltype == "3" else "0x2a8",
@@ -263,7 +263,7 @@ class WindowsBackground:
     def _logoff(self, hd: HostDay, ts: float, rng: random.Random) -> str:
         return fmt.event(hd.host.fqdn, ts, "security", 4634, {
             "TargetUserSid": hd.sid, "TargetUserName": hd.sam, "TargetDomainName": self.org.ad_domain,
-            "TargetLogonId": f"0x{rng.randrange(0x100000, 0xfffffff):x}", "LogonType": rng.choice(("2", "7", "3")),
+            "TargetLogonId": f"0x{between(rng, 0x100000, 0xfffffff):x}", "LogonType": one_of(rng, ("2", "7", "3")),
         })
 
     def _privileges(self, hd: HostDay, ts: float, rng: random.Random) -> str:
@@ -278,7 +278,7 @@ class WindowsBackground:
         })
 
     def _tgt(self, hd: HostDay, ts: float, rng: random.Random) -> str:
-        src = rng.choice(self.workstations)
+        src = one_of(rng, self.workstations)
         owner = self.org.user(src.owner)
         return fmt.event(hd.host.fqdn, ts, "security", 4768, {
             "TargetUserName": owner.sam, "TargetDomainName": self.org.ad_fqdn.upper(), "TargetSid": owner.sid,
@@ -288,9 +288,9 @@ class WindowsBackground:
         })
 
     def _tgs(self, hd: HostDay, ts: float, rng: random.Random) -> str:
-        src = rng.choice(self.workstations)
+        src = one_of(rng, self.workstations)
         owner = self.org.user(src.owner)
-        service = rng.choice(self.internal)
+        service = one_of(rng, self.internal)
         return fmt.event(hd.host.fqdn, ts, "security", 4769, {
             "TargetUserName": f"{owner.sam}@{self.org.ad_fqdn.upper()}", "TargetDomainName": self.org.ad_fqdn.upper(),
             "ServiceName": f"{service.name}$", "ServiceSid": f"{self.org.domain_sid}-{1000 + len(service.name)}",

@@ -6,45 +6,42 @@ import time
 from functools import lru_cache
 
 
+# Generated events come in time order, so the same second is formatted many times in a row.
 @lru_cache(maxsize=8192)
-def _second(whole: int) -> str:
-    # Generated events come in time order, so the same second is formatted many times in a row.
+def second(whole: int) -> str:
+    """2026-11-20T09:14:07 for a whole epoch second."""
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
 
 
-def _parts(ts: float) -> tuple[str, int]:
-    whole, us = divmod(round(ts * 1_000_000), 1_000_000)
-    return _second(whole), us
+@lru_cache(maxsize=8192)
+def second_spaced(whole: int) -> str:
+    """2026-11-20 09:14:07 for a whole epoch second."""
+    return second(whole).replace("T", " ")
+
+
+def parts(ts: float) -> tuple[int, int]:
+    """Whole seconds and microseconds of an instant."""
+    return divmod(round(ts * 1_000_000), 1_000_000)
 
 
 def iso_ms(ts: float) -> str:
-    """2026-11-20T09:14:07.123Z (Windows JSON @timestamp, Okta published)."""
-    base, us = _parts(ts)
-    return f"{base}.{us // 1000:03d}Z"
+    """2026-11-20T09:14:07.123Z (Okta published)."""
+    whole, us = parts(ts)
+    return f"{second(whole)}.{us // 1000:03d}Z"
 
 
 def space_ms(ts: float) -> str:
     """2026-11-20 09:14:07.123 (Sysmon UtcTime)."""
-    base, us = _parts(ts)
-    return f"{base.replace('T', ' ')}.{us // 1000:03d}"
-
-
-def space_s(ts: float) -> str:
-    """2026-11-20 09:14:07 (NXLog EventTime)."""
-    return _second(int(ts)).replace("T", " ")
+    whole, us = parts(ts)
+    return f"{second_spaced(whole)}.{us // 1000:03d}"
 
 
 def iso_s(ts: float) -> str:
     """2026-11-20T09:14:07Z (CloudTrail eventTime)."""
-    return _second(int(ts)) + "Z"
+    return second(int(ts)) + "Z"
 
 
 def suricata(ts: float) -> str:
     """2026-11-20T09:14:07.123456+0000 (Suricata EVE timestamp)."""
-    base, us = _parts(ts)
-    return f"{base}.{us:06d}+0000"
-
-
-def zeek(ts: float) -> str:
-    """1763630047.123456 (Zeek TSV ts)."""
-    return f"{ts:.6f}"
+    whole, us = parts(ts)
+    return f"{second(whole)}.{us:06d}+0000"

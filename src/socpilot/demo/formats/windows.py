@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from socpilot.demo.formats.clock import iso_ms, space_ms, space_s
+from socpilot.demo.formats.clock import parts, second, second_spaced
 
 # channel key -> (Channel, SourceName, ProviderGuid, Keywords)
 _CHANNELS: dict[str, tuple[str, str, str, str]] = {
@@ -32,8 +32,10 @@ _EXEC_PID = {"sysmon": 3120, "security": 716, "system": 708, "powershell": 6212}
 def event(fqdn: str, ts: float, channel: str, event_id: int, data: dict[str, Any]) -> str:
     """One event line. ``data`` holds the EventData fields in the order Windows lists them."""
     chan, source, guid, keywords = _CHANNELS[channel]
+    whole, us = parts(ts)
+    ms = f".{us // 1000:03d}"
     record: dict[str, Any] = {
-        "EventTime": space_s(ts),
+        "EventTime": second_spaced(whole),
         "Hostname": fqdn,
         "Keywords": keywords,
         "EventType": "AUDIT_SUCCESS" if channel == "security" and event_id != 4625 else "INFO",
@@ -55,11 +57,11 @@ def event(fqdn: str, ts: float, channel: str, event_id: int, data: dict[str, Any
     }
     if channel == "sysmon":
         record["RuleName"] = "-"
-        record["UtcTime"] = space_ms(ts)
+        record["UtcTime"] = second_spaced(whole) + ms
     record.update(data)
-    record["EventReceivedTime"] = space_s(ts + 1)
+    record["EventReceivedTime"] = second_spaced(whole + 1)
     record["SourceModuleName"] = "eventlog"
     record["SourceModuleType"] = "im_msvistalog"
     record["@version"] = "1"
-    record["@timestamp"] = iso_ms(ts)
+    record["@timestamp"] = second(whole) + ms + "Z"
     return orjson.dumps(record).decode()
