@@ -156,6 +156,8 @@ def test_otrf_apt29_rocknsm_json_counts_per_log_type_and_dotted_names(data: Path
     assert webdav[0]["http_url"] == "192.168.0.4/" and webdav[0]["http_status"] == 403
     assert {e["class_uid"] for e in events["conn"]} == {EventClass.NETWORK}
     assert sum(e.get("bytes_out", 0) for e in events["conn"]) > 0
+    assert all(e["status_detail"] == e["fields"]["conn_state"] for e in events["conn"])
+    assert Counter(e["status_detail"] for e in events["conn"])["SF"] > 0
     x509 = events["x509"][0]["fields"]
     assert "certificate.version" in x509 and "certificate_version" not in x509
     krb = [e for e in events["kerberos"] if "client" in e["fields"]]
@@ -249,6 +251,18 @@ def test_tsv_escapes_unset_empty_and_several_header_blocks(tmp_path: Path) -> No
     assert one["fields"]["tunnel_parents"] == "a,b,c"  # the escaped ',' inside an element is a ',' again
     assert one["channel"] == "conn" and two["channel"] == "other_conn"
     assert two["fields"]["service"] == "dns\tx" and two["class_uid"] == EventClass.BASE
+
+
+def test_tsv_with_its_own_separators_is_read_by_its_headers(tmp_path: Path) -> None:
+    log = tmp_path / "dns.log"
+    log.write_text("#separator \\x2c\n#set_separator,|\n#empty_field,(empty)\n#unset_field,-\n#path,dns\n"
+                   "#fields,ts,uid,query,answers\n#types,time,string,string,vector[string]\n"
+                   "1700000000.000001,Cq1,a\\x2cb.example,1.1.1.1|2.2.2.2\n")
+    assert READER.sniff("dns.log", log.read_bytes())
+    (event,), bad = read(log)
+    assert bad == [] and event["class_uid"] == EventClass.DNS
+    assert event["dns_query"] == "a,b.example" and event["dns_answers"] == ["1.1.1.1", "2.2.2.2"]
+    assert event["fields"]["ts"] == "2023-11-14T22:13:20.000001Z"
 
 
 def test_json_line_that_is_invalid_is_quarantined_and_the_rest_kept(tmp_path: Path) -> None:

@@ -403,7 +403,7 @@ class ZeekReader(Reader):
     description = "Zeek logs: TSV (#fields headers) or JSON lines (stock or RockNSM), every log type"
 
     def sniff(self, name: str, head: bytes) -> bool:
-        if head.startswith(b"#separator"):
+        if head.startswith((b"#separator", b"#fields\t")):
             return True
         first = head.lstrip().split(b"\n", 1)[0].strip()
         if not first.startswith(b"{"):
