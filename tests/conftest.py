@@ -23,3 +23,24 @@ def data() -> Path:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     return Workspace.open(tmp_path / "home")
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The demo environment through every stage this build has (generate, ingest, inventory,
+    detect, correlate), small and fixed in time; once per test worker."""
+    from datetime import datetime
+
+    from socpilot.demo.run import run_demo
+    from socpilot.hunt.intel import import_file
+
+    home = tmp_path_factory.mktemp("demo-run") / "home"
+    run = run_demo(home, hosts=16, days=4, events=40_000, seed=7,
+                   start=datetime.fromisoformat("2026-11-23T00:00:00+00:00"))
+    import_file(home, Path(run.manifest.domains))
+    return run
+
+
+@pytest.fixture(scope="session")
+def demo_ws(demo_run) -> Workspace:  # type: ignore[no-untyped-def]
+    return Workspace.open(demo_run.manifest.out_dir.parent)

@@ -86,11 +86,13 @@ def _mapped(row: Mapping[str, Any], kind: Kind) -> dict[str, Any]:
     by_key = {_key(k): v for k, v in row.items() if k is not None}
     out: dict[str, Any] = {}
     for field, names in _COLUMNS[kind].items():
-        value = next((by_key[n] for n in names if by_key.get(n) not in (None, "")), None)
-        if value is None:
+        present = [by_key[n] for n in names if by_key.get(n) not in (None, "")]
+        if not present:
             continue
+        value = present[0]
         if field in _LIST_FIELDS:
-            out[field] = _split(value)
+            # lists gather every column that feeds them (an Okta login and a cloud principal are both aliases)
+            out[field] = list(dict.fromkeys(v for item in present for v in _split(item)))
         elif field in _BOOL_FIELDS:
             out[field] = _bool(value)
         else:

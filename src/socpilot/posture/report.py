@@ -28,6 +28,9 @@ EVIDENCE_PER_ITEM = 10
 STALE_AFTER = timedelta(days=30)
 KEY_ROTATION = timedelta(days=90)
 INTERACTIVE_LOGON_TYPES = (2, 10, 11)
+WINDOWS_ADMIN_GROUPS = {"domain admins", "enterprise admins", "schema admins", "administrators", "server operators",
+                        "account operators", "backup operators", "print operators", "dnsadmins",
+                        "group policy creator owners"}
 
 
 class FindingItem(BaseModel):
@@ -60,11 +63,15 @@ class Context:
         newest = con.execute("SELECT max(time) FROM events").fetchone()
         self.newest = newest[0] if newest else None
 
-    def privileged(self, user: str) -> bool:
+    def windows_privileged(self, user: str) -> bool:
+        """Privileged on Windows: a member of an administrative group (cloud-only admin rights do not
+        make a Windows logon risky); the inventory's flag counts only when it lists no groups."""
         identity = self.identities.get(user)
         if identity is None:
             return False
-        return bool(identity.privileged) or any("admin" in g.lower() for g in identity.groups)
+        if identity.groups:
+            return any(g.strip().lower() in WINDOWS_ADMIN_GROUPS for g in identity.groups)
+        return bool(identity.privileged)
 
 
 _SIGNINS_WITHOUT_MFA = parse(
@@ -86,9 +93,15 @@ def mfa_signins(con: duckdb.DuckDBPyConnection, ctx: Context) -> list[FindingIte
 
 
 def mfa_not_enrolled(con: duckdb.DuckDBPyConnection, ctx: Context) -> list[FindingItem]:
-    return [FindingItem(subject=user, detail="inventory says MFA is not enrolled",
+    # MFA enrolment is an identity-provider matter: on-premises-only and service accounts have no IdP login
+    return [FindingItem(subject=user, detail="inventory says MFA is not enrolled for this sign-in identity",
                         evidence=[f"inventory:identities/{user}"])
-            for user, identity in sorted(ctx.identities.items()) if identity.mfa_enrolled is False]
+            for user, identity in sorted(ctx.identities.items())
+            if identity.mfa_enrolled is False and _has_idp_login(identity)]
+
+
+def _has_idp_login(identity: Any) -> bool:
+    return bool(identity.email) or any("@" in a for a in identity.aliases)
 
 
 _INTERACTIVE_LOGONS = parse(
@@ -102,7 +115,7 @@ def privileged_interactive(con: duckdb.DuckDBPyConnection, ctx: Context) -> list
     items = []
     for r in run_query(con, _INTERACTIVE_LOGONS, list(INTERACTIVE_LOGON_TYPES)):
         user, host = normalise_user(r["who"]), normalise_host(r["host"])
-        if not user or not host or not ctx.privileged(user):
+        if not user or not host or not ctx.windows_privileged(user):
             continue
         asset = ctx.assets.get(host)
         role = asset.role if asset and asset.role else "unknown role"

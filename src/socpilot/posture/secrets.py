@@ -24,7 +24,8 @@ def patterns() -> dict[str, re.Pattern[str]]:
 
 def combined_pattern() -> str:
     """One alternation of every pattern, in the RE2 syntax SQL engines accept, for a first pass in SQL."""
-    return "(?i)" + "|".join(f"(?:{p.pattern.removeprefix('(?i)')})" for p in patterns().values())
+    return "(?i)" + "|".join(f"(?:{p.pattern.removeprefix('(?i)').replace('(?P<secret>', '(')})"
+                             for p in patterns().values())
 
 
 def mask(secret: str) -> str:
@@ -37,5 +38,7 @@ def find_secrets(text: str) -> list[SecretHit]:
     hits = []
     for kind, pattern in patterns().items():
         for match in pattern.finditer(text):
-            hits.append(SecretHit(kind, mask(match.group(0))))
+            # patterns that need context around a secret name the secret itself ``(?P<secret>...)``
+            secret = match.group("secret") if "secret" in pattern.groupindex else match.group(0)
+            hits.append(SecretHit(kind, mask(secret)))
     return hits
