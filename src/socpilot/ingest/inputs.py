@@ -7,7 +7,6 @@ ingested once.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import struct
@@ -42,27 +41,44 @@ class Input:
         return name[:-3] if name.lower().endswith(".gz") else name
 
     def open(self) -> BinaryIO:
-        """A decompressed, binary, forward-only stream of the input's bytes."""
+        """A decompressed, binary, forward-only stream of the input's bytes.
+
+        gzip is decompressed so that a truncated or corrupt file still gives every byte
+        before the damage, then raises ``EOFError``/``zlib.error``.
+        """
         if self.member is not None:
             zf = zipfile.ZipFile(self.path)
             stream = zf.open(self.member)
             if self.member.lower().endswith(".gz"):
-                return gzip.GzipFile(fileobj=stream)  # type: ignore[return-value]
+                return io.BufferedReader(SalvagingGzip(stream), 1 << 16)  # type: ignore[arg-type]
             return stream  # type: ignore[return-value]
         raw = open(self.path, "rb")
         if raw.read(2) == b"\x1f\x8b":
             raw.seek(0)
-            return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+            return io.BufferedReader(SalvagingGzip(raw), 1 << 16)  # type: ignore[arg-type]
         raw.seek(0)
         return raw
 
+    def plain_path(self) -> Path | None:
+        """The file itself when the input is neither zipped nor gzipped (for parsers that seek)."""
+        if self.member is not None:
+            return None
+        with open(self.path, "rb") as f:
+            return None if f.read(2) == b"\x1f\x8b" else self.path
+
     def head(self, size: int = HEAD_BYTES) -> bytes:
         """The first bytes of the decompressed content (what readers sniff)."""
+        got = bytearray()
         try:
             with self.open() as f:
-                return f.read(size)
+                while len(got) < size:  # piecewise, so a stream broken early still shows its start
+                    block = f.read(min(size - len(got), 8192))
+                    if not block:
+                        break
+                    got += block
         except (OSError, EOFError, zlib.error, zipfile.BadZipFile):
-            return b""
+            pass
+        return bytes(got)
 
     def key(self) -> str:
         """Content hash: of the file as stored, or of a zip member's compressed bytes.
@@ -102,6 +118,56 @@ def _hash_member(path: Path, member: str, h: hashlib._Hash) -> None:
                 raise zipfile.BadZipFile(f"{path}!{member}: truncated")
             h.update(block)
             remaining -= len(block)
+
+
+class SalvagingGzip(io.RawIOBase):
+    """gzip (one or more members) that hands over every byte it can before reporting damage.
+
+    ``gzip.GzipFile`` drops the data it decompressed in the call that meets a truncated
+    end; feeding ``zlib`` ourselves keeps it, so the lines before the break survive.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._z = zlib.decompressobj(wbits=31)
+        self._fed = False  # whether the current member has been given any bytes
+        self._pending = b""
+        self._at = 0
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while self._at >= len(self._pending):
+            if self._done:
+                return 0
+            chunk = self._raw.read(1 << 16)
+            if not chunk:
+                self._done = True
+                if self._fed and not self._z.eof:
+                    raise EOFError("compressed file ended before the end-of-stream marker was reached")
+                return 0
+            self._pending, self._at = self._decompress(chunk), 0
+        n = min(len(buffer), len(self._pending) - self._at)
+        buffer[:n] = self._pending[self._at:self._at + n]
+        self._at += n
+        return n
+
+    def _decompress(self, chunk: bytes) -> bytes:
+        out = [self._z.decompress(chunk)]
+        self._fed = True
+        while self._z.eof and self._z.unused_data:  # the next gzip member
+            rest = self._z.unused_data
+            self._z = zlib.decompressobj(wbits=31)
+            out.append(self._z.decompress(rest))
+        if self._z.eof:
+            self._fed = False
+        return b"".join(out)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def discover(paths: Iterable[Path]) -> Iterator[Input]:
@@ -158,7 +224,7 @@ def iter_lines(stream: BinaryIO, max_line: int = MAX_LINE_BYTES) -> Iterator[tup
                 yield Quarantined(lineno, f"line {lineno} is {size:,} bytes, over the {max_line:,}-byte limit; "
                                   "skipped, the other lines were kept", line[:256])
                 continue
-        except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile, OSError) as exc:
+        except (EOFError, zlib.error, zipfile.BadZipFile, OSError) as exc:
             yield Quarantined(lineno + 1, f"compressed stream is broken after line {lineno} ({exc}); "
                               "the records before it were kept, re-export or re-copy the file", b"")
             return

@@ -32,15 +32,16 @@ class EvtxReader(Reader):
 
     def read(self, inp: Input) -> Iterator[EventDict | Quarantined]:
         mapping = load_mapping()
-        with inp.open() as stream:
-            if isinstance(stream, io.BufferedReader):  # a plain file: the parser reads it itself
-                parser = evtx.PyEvtxParser(str(inp.path))
-            else:  # inside a zip or gzip: the parser must seek, so hold the file in memory
+        plain = inp.plain_path()
+        if plain is not None:  # the parser reads (and seeks in) the file itself
+            parser = evtx.PyEvtxParser(str(plain))
+        else:  # inside a zip or gzip: the parser must seek, so hold the file in memory
+            with inp.open() as stream:
                 data, broken = _read_all(stream)
-                if broken:
-                    yield Quarantined.of(len(data), f"compressed stream broken at byte {len(data)} ({broken}); "
-                                         "the records before it are read, re-copy the file", b"")
-                parser = evtx.PyEvtxParser(io.BytesIO(data))
+            if broken:
+                yield Quarantined.of(len(data), f"compressed stream broken at byte {len(data)} ({broken}); "
+                                     "the records before it are read, re-copy the file", b"")
+            parser = evtx.PyEvtxParser(io.BytesIO(data))
         records = parser.records_json()
         index = 0
         while True:
