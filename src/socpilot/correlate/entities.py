@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from socpilot.inventory import names
@@ -36,18 +37,21 @@ _EVENT_ENTITY_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_user(value: str, ignored: frozenset[str] = frozenset()) -> str | None:
     """One name per person (see socpilot.inventory.names), minus accounts every host has."""
     name = names.normalise_user(value)
     return None if name is None or name in ignored else name
 
 
+@lru_cache(maxsize=1 << 16)  # the same few names recur in every batch
 def normalise_host(value: str) -> str | None:
     """Short lower-case host name: ``MKT01.pandalab.com`` -> ``mkt01``; IPs are not host names."""
     name = names.normalise_host(value.strip().rstrip(".").removesuffix("$"))
     return None if name is None or _ip(name) else name
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_ip(value: str) -> str | None:
     """A unicast address that can name one machine; multicast, loopback and the like cannot."""
     ip = _ip(value.strip())
@@ -58,6 +62,7 @@ def normalise_ip(value: str) -> str | None:
     return str(ip)
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_domain(value: str) -> str | None:
     name = value.strip().lower().rstrip(".")
     if not name or "." not in name or _ip(name):
@@ -65,6 +70,7 @@ def normalise_domain(value: str) -> str | None:
     return name.split(":", 1)[0]  # an HTTP Host header may carry a port
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_hash(value: str) -> str | None:
     digest = value.strip().lower()
     if "=" in digest:  # Sysmon's "SHA256=...,MD5=..." form is split by readers; keep the value only
@@ -99,7 +105,13 @@ def normalise(kind: str, value: Any, ignored_users: frozenset[str] = frozenset()
         norm = text.strip().strip("{}").lower() or None
     else:
         norm = text.strip().lower() or None
-    return Entity(kind=kind, value=norm) if norm else None  # type: ignore[arg-type]
+    return _entity(kind, norm) if norm else None
+
+
+@lru_cache(maxsize=1 << 17)
+def _entity(kind: str, value: str) -> Entity:
+    # One shared instance per entity, built without validation: kinds are ours, values normalised.
+    return Entity.model_construct(kind=kind, value=value)
 
 
 def event_entities(row: Mapping[str, Any], ignored_users: frozenset[str] = frozenset()) -> set[Entity]:

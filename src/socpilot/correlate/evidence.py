@@ -20,7 +20,7 @@ from socpilot.correlate.entities import NETWORK_SENSORS, normalise_ip
 from socpilot.correlate.incidents import Incident
 from socpilot.correlate.links import AddressBook, ClockSkew, Resolution, clock_skew, resolutions
 from socpilot.correlate.settings import Settings
-from socpilot.store.query import run_query
+from socpilot.store.query import run_query, to_sql
 
 IDENTITY_SOURCES = ("okta", "entra", "azure", "cloudtrail")
 
@@ -73,7 +73,8 @@ def events_by_id(con: duckdb.DuckDBPyConnection, ids: Sequence[str],
                 .from_(exp.table_("events", alias="e"))
                 .join(exp.table_("wanted_ids", alias="w"),
                       on=exp.column("id", table="e").eq(exp.column("wanted", table="w"))))
-        return {row["id"]: row for row in run_query(con, tree)}
+        rows = con.sql(to_sql(tree)).to_arrow_table().to_pylist()  # columnar: fast for many rows
+        return {row["id"]: row for row in rows}
     finally:
         con.unregister("wanted_ids")
 

@@ -35,8 +35,9 @@ class AlertNode:
             return frozenset("host:" + h for h in self.hosts)
         return frozenset(f"{e.kind}:{e.value}" for e in self.entities if e.kind in _ANCHOR_KINDS)
 
-    def link_keys(self) -> frozenset[Entity]:
-        return self.entities | {Entity(kind="host", value=h) for h in self.hosts}
+    def link_keys(self) -> set[tuple[str, str]]:
+        """Entities as (kind, value) pairs: hashing pairs is far cheaper than hashing models."""
+        return {(e.kind, e.value) for e in self.entities} | {("host", h) for h in self.hosts}
 
 
 class _UnionFind:
@@ -59,12 +60,12 @@ class _UnionFind:
 class EntityGraph:
     nodes: Sequence[AlertNode]
 
-    def entity_alerts(self) -> dict[Entity, list[int]]:
-        """Every entity and the alerts (node indexes) that name it."""
-        index: dict[Entity, list[int]] = defaultdict(list)
+    def entity_alerts(self) -> dict[tuple[str, str], list[int]]:
+        """Every entity (kind, value) and the alerts (node indexes) that name it."""
+        index: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, node in enumerate(self.nodes):
-            for entity in node.link_keys():
-                index[entity].append(i)
+            for key in node.link_keys():
+                index[key].append(i)
         return index
 
     def hubs(self, max_anchors: int) -> set[Entity]:
@@ -73,19 +74,21 @@ class EntityGraph:
         A host is never a hub for its own alerts: only entities other than the alert's own
         hosts count, so a domain controller's alerts still join each other.
         """
-        spread: dict[Entity, set[str]] = defaultdict(set)
+        spread: dict[tuple[str, str], set[str]] = defaultdict(set)
         for node in self.nodes:
-            own = {Entity(kind="host", value=h) for h in node.hosts}
-            for entity in node.entities - own:
-                spread[entity] |= node.anchors
-        return {e for e, anchors in spread.items() if len(anchors) > max_anchors}
+            anchors = node.anchors
+            for entity in node.entities:
+                if entity.kind != "host" or entity.value not in node.hosts:
+                    spread[(entity.kind, entity.value)] |= anchors
+        return {Entity.model_construct(kind=k, value=v) for (k, v), seen in spread.items() if len(seen) > max_anchors}
 
     def components(self, window: timedelta, hubs: set[Entity]) -> list[list[int]]:
         """Groups of node indexes joined through shared non-hub entities within ``window``."""
         uf = _UnionFind(len(self.nodes))
-        for entity, members in self.entity_alerts().items():
-            if entity in hubs:  # a hub joins nothing, except a host its own alerts
-                members = [i for i in members if entity.kind == "host" and entity.value in self.nodes[i].hosts]
+        hub_keys = {(e.kind, e.value) for e in hubs}
+        for (kind, value), members in self.entity_alerts().items():
+            if (kind, value) in hub_keys:  # a hub joins nothing, except a host its own alerts
+                members = [i for i in members if kind == "host" and value in self.nodes[i].hosts]
             ordered = sorted(members, key=lambda i: self.nodes[i].alert.first_time)
             reach = None  # the latest last_time of the run of joined alerts so far
             for prev, cur in pairwise(ordered):

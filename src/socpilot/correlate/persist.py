@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import duckdb
-import orjson
 import pyarrow as pa
 from sqlglot import exp
 
@@ -113,7 +112,7 @@ def save(con: duckdb.DuckDBPyConnection, incidents: Sequence[Incident], alerts: 
     alert_rows = pa.table({
         "alert_id": [a for i in incidents for a in i.alert_ids],
         "incident_id": [i.id for i in incidents for _ in i.alert_ids],
-        "alert": [orjson.dumps(alerts[a].model_dump(mode="json")).decode() for i in incidents for a in i.alert_ids],
+        "alert": [alerts[a].model_dump_json() for i in incidents for a in i.alert_ids],
     })
     pattern_rows = pa.table({
         "id": [p.id for p in patterns], "host_count": pa.array([p.host_count for p in patterns], pa.int64()),

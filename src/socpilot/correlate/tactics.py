@@ -39,11 +39,15 @@ def normalise_tactic(name: str) -> str:
     return name.strip().lower().replace("_", "-").replace(" ", "-")
 
 
+@cache
+def _positions() -> dict[str, int]:
+    return {name: i for i, name in enumerate(tactic_order())}
+
+
 def stage(tactic: str) -> int:
     """Position in the kill chain; unknown tactics sort last."""
-    order = tactic_order()
-    name = normalise_tactic(tactic)
-    return order.index(name) if name in order else len(order)
+    positions = _positions()
+    return positions.get(normalise_tactic(tactic), len(positions))
 
 
 def chain(tactics: Iterable[str]) -> list[str]:
