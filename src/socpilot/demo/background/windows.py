@@ -17,6 +17,15 @@ from socpilot.demo.rng import guid, stream
 from socpilot.demo.template import fill
 
 SYSTEM = "NT AUTHORITY\\SYSTEM"
+_PORT_NAMES = {443: "https", 80: "http", 445: "microsoft-ds", 389: "ldap", 88: "kerberos", 135: "epmap"}
+# Which process opens a connection to an internal port (Kerberos from anything but lsass is a known alert).
+_INTERNAL_CLIENT = {
+    445: ("System", SYSTEM),
+    389: ("C:\\Windows\\System32\\lsass.exe", SYSTEM),
+    88: ("C:\\Windows\\System32\\lsass.exe", SYSTEM),
+    135: ("C:\\Windows\\System32\\svchost.exe", "NT AUTHORITY\\NETWORK SERVICE"),
+    443: ("C:\\Windows\\System32\\svchost.exe", SYSTEM),
+}
 
 
 @dataclass(frozen=True)
@@ -170,13 +179,15 @@ class WindowsBackground:
 
     def _network(self, hd: HostDay, ts: float, rng: random.Random) -> str:
         if rng.random() < 0.3 and self.internal:
+            # Each Windows service talks to the DC and file servers from its own process.
             dst = one_of(rng, self.internal)
-            port = one_of(rng, (445, 389, 88, 135, 443)) if dst.role == "domain_controller" else one_of(rng, (445, 443, 1433, 80))
-            image, user, dst_ip, dst_name = "System", SYSTEM, dst.ip, dst.fqdn
-            pid = "4"
+            port = one_of(rng, (445, 389, 88, 135)) if dst.role == "domain_controller" else one_of(rng, (445, 443, 135))
+            image, user = _INTERNAL_CLIENT[port]
+            dst_ip, dst_name = dst.ip, dst.fqdn
+            pid = "4" if image == "System" else str(between(rng, 600, 1600))
         else:
             d = pick(rng, self.domains, self.domain_cum)
-            image = self.paths.get(d["image"].lower(), f"C:\\Windows\\System32\\{d['image']}")
+            image = self._image_path(d["image"], hd)
             user = SYSTEM if image.endswith("svchost.exe") else hd.user
             dst_ip, dst_name, port = one_of(rng, d["ips"]), d["name"], 80 if d.get("http") else 443
             pid = str(between(rng, 1000, 16000))
@@ -185,12 +196,17 @@ class WindowsBackground:
             "Initiated": "true", "SourceIsIpv6": "false", "SourceIp": hd.host.ip, "SourceHostname": hd.host.fqdn,
             "SourcePort": str(ephemeral_port(rng)), "SourcePortName": "-", "DestinationIsIpv6": "false",
             "DestinationIp": dst_ip, "DestinationHostname": dst_name, "DestinationPort": str(port),
-            "DestinationPortName": {443: "https", 80: "http", 445: "microsoft-ds", 389: "ldap", 88: "kerberos"}.get(port, "-"),
+            "DestinationPortName": _PORT_NAMES.get(port, "-"),
         })
+
+    def _image_path(self, name: str, hd: HostDay) -> str:
+        """The full path of a process the domain table names by file name (per-user installs filled in)."""
+        path = self.paths.get(name.lower(), f"C:\\Windows\\System32\\{name}")
+        return path.replace("{user}", hd.sam) if "{" in path else path
 
     def _dns(self, hd: HostDay, ts: float, rng: random.Random) -> str:
         d = pick(rng, self.domains, self.domain_cum)
-        image = self.paths.get(d["image"].lower(), f"C:\\Windows\\System32\\{d['image']}")
+        image = self._image_path(d["image"], hd)
         return fmt.event(hd.host.fqdn, ts, "sysmon", 22, {
             "ProcessGuid": guid(rng), "ProcessId": str(between(rng, 1000, 16000)), "QueryName": d["name"],
             "QueryStatus": "0", "QueryResults": "".join(f"::ffff:{ip};" for ip in d["ips"]), "Image": image,
