@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from socpilot.api import Workspace
 from socpilot.demo import DemoManifest, generate
+from socpilot.hunt.ask import known_names
 from socpilot.hunt.intel import import_file
+from socpilot.hunt.parse import Known
+from socpilot.hunt.session import open_session
 from socpilot.inventory import import_inventory
 
 
@@ -24,6 +29,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, DemoManif
     import_inventory(ws, Path(manifest.identities))
     import_file(ws.home, Path(manifest.domains))
     return ws, manifest
+
+
+@pytest.fixture(scope="session")
+def demo_session(demo: tuple[Workspace, DemoManifest]) -> Iterator[tuple[duckdb.DuckDBPyConnection, Known]]:
+    """One read-only hunting session over the demo, and the names in it, shared by the executed tests."""
+    con = open_session(demo[0])
+    yield con, known_names(con)
+    con.close()
 
 
 @pytest.fixture(scope="session")

@@ -81,11 +81,12 @@ def _expected(facts: dict, keys: tuple[str, ...]) -> set[str]:
 
 
 @pytest.mark.parametrize(("template", "column", "keys"), CASES, ids=[c[0][:60] for c in CASES])
-def test_question_over_demo_finds_ground_truth(demo, demo_now, template: str, column: str,
+def test_question_over_demo_finds_ground_truth(demo, demo_session, demo_now, template: str, column: str,
                                                keys: tuple[str, ...] | None) -> None:
     ws, manifest = demo
+    con, known = demo_session
     facts = manifest.facts
-    answer = ask(ws, template.format(**facts), now=demo_now)
+    answer = ask(ws, template.format(**facts), now=demo_now, con=con, known=known)
     assert answer.clarification is None, answer.clarification
     assert answer.interpretation and answer.query is not None
     assert answer.rows, (answer.interpretation, answer.sql)
@@ -98,20 +99,21 @@ def test_question_over_demo_finds_ground_truth(demo, demo_now, template: str, co
     assert _expected(facts, keys) & shorts, (answer.interpretation, sorted(values)[:10])
 
 
-def test_count_questions_match_the_data(demo, demo_now) -> None:
-    ws, manifest = demo
-    answer = ask(ws, "how many hosts ran nltest", now=demo_now)
+def test_count_questions_match_the_data(demo, demo_session, demo_now) -> None:
+    ws, _ = demo
+    answer = ask(ws, "how many hosts ran nltest", now=demo_now, con=demo_session[0], known=demo_session[1])
     assert answer.rows == [{"hosts": 1}]
 
 
-def test_relative_range_without_data_says_what_the_data_covers(demo, demo_now) -> None:
+def test_relative_range_without_data_says_what_the_data_covers(demo, demo_session, demo_now) -> None:
     ws, manifest = demo
-    answer = ask(ws, f"which hosts talked to {manifest.facts['c2_domain']} in the last 2 hours", now=demo_now)
+    answer = ask(ws, f"which hosts talked to {manifest.facts['c2_domain']} in the last 2 hours", now=demo_now,
+                 con=demo_session[0], known=demo_session[1])
     assert answer.rows == []
     assert any(manifest.facts["first_day"] in n for n in answer.notes)
 
 
-def test_no_time_range_searches_everything_and_says_so(demo, demo_now) -> None:
+def test_no_time_range_searches_everything_and_says_so(demo, demo_session, demo_now) -> None:
     ws, _ = demo
-    answer = ask(ws, "which hosts ran nltest", now=demo_now)
+    answer = ask(ws, "which hosts ran nltest", now=demo_now, con=demo_session[0], known=demo_session[1])
     assert "all stored data" in answer.interpretation

@@ -23,7 +23,7 @@ from socpilot.hunt.query import HuntQuery
 from socpilot.hunt.session import open_session
 from socpilot.store.query import run_query
 
-KNOWN_LIMIT = 50_000  # names kept for fuzzy matching; beyond this the store is matched as said
+KNOWN_LIMIT = 50_000  # names kept per column for fuzzy matching
 
 
 class Answer(BaseModel):
@@ -42,14 +42,13 @@ class Answer(BaseModel):
 
 
 def known_names(con: duckdb.DuckDBPyConnection) -> Known:
-    """Host, user and domain names present in the store."""
-    def distinct(column: str) -> frozenset[str]:
-        tree = (exp.select(exp.column(column)).distinct().from_("events")
-                .where(exp.Not(this=exp.Is(this=exp.column(column), expression=exp.Null())))
-                .limit(exp.Placeholder()))
-        return frozenset(str(r[column]) for r in run_query(con, tree, [KNOWN_LIMIT]))
-    return Known(hosts=distinct("host_name"), users=distinct("user_name") | distinct("cloud_principal"),
-                 domains=distinct("dns_query"))
+    """Host and user names present in the store, in one scan."""
+    columns = ("host_name", "user_name", "cloud_principal")
+    tree = exp.select(*[exp.alias_(exp.ArrayAgg(this=exp.Distinct(expressions=[exp.column(c)])), c)
+                        for c in columns]).from_("events")
+    row = run_query(con, tree)[0]
+    names = {c: frozenset(str(v) for v in (row[c] or [])[:KNOWN_LIMIT] if v is not None) for c in columns}
+    return Known(hosts=names["host_name"], users=names["user_name"] | names["cloud_principal"])
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, datetime | None]:
@@ -61,12 +60,17 @@ def coverage(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, datetime 
 
 
 def ask(ws: Workspace, question: str, now: datetime | None = None,
-        con: duckdb.DuckDBPyConnection | None = None) -> Answer:
-    """Answer one plain-English question over the workspace's store."""
+        con: duckdb.DuckDBPyConnection | None = None, known: Known | None = None) -> Answer:
+    """Answer one plain-English question over the workspace's store.
+
+    ``con`` (from ``open_session``) and ``known`` (from ``known_names``) may be reused
+    across questions by callers that ask many; both are read once otherwise.
+    """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     session = con or open_session(ws)
     try:
-        parsed = parse_question(question, known_names(session), registrations="domains" in available(ws.home))
+        names = known if known is not None else known_names(session)
+        parsed = parse_question(question, names, registrations="domains" in available(ws.home))
         if parsed.query is None:
             return Answer(question=question, notes=parsed.notes, unparsed=parsed.unparsed,
                           clarification=parsed.clarification,

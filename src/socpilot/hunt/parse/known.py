@@ -1,4 +1,4 @@
-"""Names present in the store (hosts, users, domains), matched leniently to what a question says."""
+"""Host and user names present in the store, matched leniently to what a question says."""
 
 from __future__ import annotations
 
@@ -24,10 +24,9 @@ class Known:
 
     hosts: frozenset[str] = field(default_factory=frozenset)
     users: frozenset[str] = field(default_factory=frozenset)
-    domains: frozenset[str] = field(default_factory=frozenset)
 
     def names(self, kind: str) -> frozenset[str]:
-        return {"host": self.hosts, "user": self.users, "domain": self.domains}[kind]
+        return {"host": self.hosts, "user": self.users}[kind]
 
     def exact(self, kind: str, name: str) -> str | None:
         """The stored spelling of a name, ignoring case and separators."""
