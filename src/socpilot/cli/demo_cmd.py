@@ -52,6 +52,11 @@ def _print(run) -> None:  # type: ignore[no-untyped-def]
     console.print("  ".join(f"{k} {v:.1f} s" for k, v in run.steps.items()))
     console.print(f"Raw logs: {m.raw_dir}   Ground truth: {m.ground_truth} ({m.attack_events} attack events)")
     console.print(f"Phishing email: {m.email}")
+    score = (run.detection or {}).get("against_ground_truth")
+    if score:
+        console.print(f"Alerts: {score['alerts']:,}; on attack events {score['attack_alerts']:,} "
+                      f"(stages {score['stages_alerted']}); on the benign background {score['benign_alerts']:,} "
+                      f"= {score['benign_per_host_day']} per host per day")
     if run.top_incident:
         inc = run.top_incident
         cov = inc.get("ground_truth") or {}

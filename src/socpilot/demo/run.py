@@ -92,6 +92,9 @@ def run_demo(home: str | Path | None = None, hosts: int = 40, days: int = 7, eve
         result = detect(ws)
         steps["detect"] = time.perf_counter() - t
         run.detection = result.to_dict() if hasattr(result, "to_dict") else {"result": str(result)}
+        stored = _entry("socpilot.correlate.run", "stored_alerts")
+        if stored is not None:
+            run.detection["against_ground_truth"] = alert_score(stored(ws), manifest)
     else:
         run.skipped.append("detection")
 
@@ -110,6 +113,23 @@ def run_demo(home: str | Path | None = None, hosts: int = 40, days: int = 7, eve
     else:
         run.skipped.append("correlation")
     return run
+
+
+def alert_score(alerts: list[Any], manifest: DemoManifest) -> dict[str, Any]:
+    """Alerts on attack events versus alerts on the benign background (the issue asks for < 1 per host per day)."""
+    truth = {t["id"]: t["stage"] for t in ground_truth(manifest)}
+    on_attack = [a for a in alerts if any(e in truth for e in a.event_ids)]
+    benign = [a for a in alerts if not any(e in truth for e in a.event_ids)]
+    host_days = manifest.facts["hosts"] * manifest.facts["days"]
+    noisy: dict[str, int] = {}
+    for a in benign:
+        noisy[a.rule_title] = noisy.get(a.rule_title, 0) + 1
+    return {
+        "alerts": len(alerts), "attack_alerts": len(on_attack), "benign_alerts": len(benign),
+        "benign_per_host_day": round(len(benign) / host_days, 3),
+        "stages_alerted": sorted({truth[e] for a in on_attack for e in a.event_ids if e in truth}),
+        "noisiest_benign_rules": sorted(noisy.items(), key=lambda kv: -kv[1])[:10],
+    }
 
 
 def ground_truth(manifest: DemoManifest) -> list[dict[str, Any]]:
