@@ -62,6 +62,8 @@ _RESERVED = frozenset({"id", "time", "source", "raw", "fields", "file", "offset"
                        "product"})
 _CLASS_BY_LABEL = {c.label: c for c in EventClass}
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+_OCTET = r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(rf"{_OCTET}(\.{_OCTET}){{3}}")
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 
@@ -182,23 +184,44 @@ class FieldMapping:
                 return parse_time(values[0], self.time_format)
         return None
 
+    @functools.cached_property
+    def _plan(self) -> tuple[tuple[str, type, tuple[tuple[str, Mapping[str, str] | None], ...]], ...]:
+        """Per Event field: its type and its source paths with their value tables, looked up once."""
+        return tuple((target, _EVENT_KINDS[target], tuple((path, self.values.get((path, target))) for path in paths))
+                     for target, paths in self.candidates.items())
+
+    @functools.cached_property
+    def _respelled(self) -> frozenset[str]:
+        """Lower-cased top-level keys that canonicalizing would change (``eventtype``)."""
+        return frozenset(k for k, v in self.canonical.items() if "." not in k and v != k)
+
+    def canonicalize(self, record: dict[str, Any]) -> dict[str, Any]:
+        """``canonicalize`` with this mapping's spellings; records whose top-level keys are
+        not lower-cased (nearly all) are returned as they are, without walking them."""
+        if not any(key in self._respelled for key in record):
+            return record
+        return canonicalize(record, self.canonical)
+
     def apply(self, flat: Flat) -> dict[str, Any]:
         """The Event columns this mapping fills from a flattened record (no time, raw or fields)."""
         event: dict[str, Any] = {"product": self.product}
-        for target, paths in self.candidates.items():
-            kind = _EVENT_KINDS[target]
-            for path in paths:
+        for target, kind, paths in self._plan:
+            for path, table in paths:
                 raw_values = flat.get(path)
                 if not raw_values:
                     continue
-                table = self.values.get((path, target))
                 if table is not None:
                     raw_values = [table.get(v.lower(), table.get("*", v)) for v in raw_values]
                 value = coerce(target, kind, raw_values)
                 if value is not None:
                     event[target] = value
                     break
-        cls = next((c for c in (rule.classify(flat) for rule in self.class_rules) if c), self.event_class)
+        cls = self.event_class
+        for rule in self.class_rules:
+            found = rule.classify(flat)
+            if found is not None:
+                cls = found
+                break
         event["class_uid"] = int(cls)
         event["class_name"] = cls.label
         return event
@@ -311,14 +334,20 @@ def flatten(record: Mapping[str, Any]) -> Flat:
 
 
 def _flatten_into(flat: Flat, prefix: str, value: Any) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _flatten_into(flat, f"{prefix}.{key}" if prefix else str(key), item)
-    elif isinstance(value, list):
-        for item in value:
-            _flatten_into(flat, prefix, item)
-    elif value is not None and prefix:
-        flat.setdefault(prefix, []).append(_text(value))
+    # One call per container, not per value: this runs for every field of every record.
+    items = value.items() if type(value) is dict else ((None, v) for v in value)
+    for key, item in items:
+        path = prefix if key is None else (f"{prefix}.{key}" if prefix else str(key))
+        kind = type(item)
+        if kind is dict or kind is list:
+            _flatten_into(flat, path, item)
+        elif item is not None and path:
+            text = item if kind is str else _text(item)
+            values = flat.get(path)
+            if values is None:
+                flat[path] = [text]
+            else:
+                values.append(text)
 
 
 def _text(value: Any) -> str:
@@ -371,6 +400,8 @@ def coerce(target: str, kind: type, values: list[str]) -> Any:
 def normalize_ip(value: str) -> str | None:
     """An IP address in canonical form, or None if the text is not one (a host name, "AWS Internal")."""
     text = value.strip()
+    if _IPV4.fullmatch(text):  # the common case, without ipaddress's cost
+        return text
     candidates = [text]
     if text.startswith("[") and "]" in text:  # [v6]:port
         candidates.append(text[1:text.index("]")])

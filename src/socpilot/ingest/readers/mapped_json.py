@@ -18,7 +18,6 @@ from socpilot.ingest.readers.field_mapping import (
     UNDATED,
     FieldMapping,
     Flat,
-    canonicalize,
     expand_json,
     flatten,
     source_fields,
@@ -48,7 +47,7 @@ class MappedJsonReader(Reader):
         record, log_type = unwrap_panther(item.record)
         try:
             mapping = self.mapping_for(record, log_type)
-            record = canonicalize(expand_json(record, mapping.json_columns), mapping.canonical)
+            record = mapping.canonicalize(expand_json(record, mapping.json_columns))
             flat = flatten(record)
             try:
                 time = mapping.time_of(flat)
