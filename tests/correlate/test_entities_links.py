@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from socpilot.correlate.entities import event_entities, normalise_host, normalise_ip, normalise_user
-from socpilot.correlate.links import address_book, clock_skew
+from socpilot.correlate.links import address_book, clock_skew, persons
+from socpilot.inventory import Identity
 from socpilot.model.alert import Entity
 from socpilot.model.ocsf import EventClass as C
 
@@ -79,3 +80,14 @@ def test_clock_skew_is_measured_on_connections_both_host_and_sensor_saw(b, works
     assert skew is not None and skew.matches == 5
     assert abs(skew.seconds - 19 * 3600) < 1
     assert too_few is None
+
+
+def test_an_admin_account_belongs_to_the_person_it_is_named_after() -> None:
+    people = persons([
+        Identity(user="daniel.okafor", display_name="Daniel Okafor", email="daniel.okafor@corp.example",
+                 aliases=["arn:aws:iam::1:user/d.okafor"]),
+        Identity(user="adm-dokafor", display_name="Daniel Okafor (admin)"),
+        Identity(user="sarah.w", display_name="Sarah Whitfield"),
+    ])
+    assert people == {"daniel.okafor": "daniel.okafor", "d.okafor": "daniel.okafor",
+                      "adm-dokafor": "daniel.okafor", "sarah.w": "sarah.w"}

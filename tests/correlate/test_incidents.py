@@ -103,3 +103,21 @@ def test_rules_firing_across_the_fleet_score_lower_than_rare_ones(b) -> None:
     critical_asset, _ = score([alert], ["ws1"], RiskContext({"r": 1}, 50, {"ws1": "critical"}), settings)
     assert common < rare < critical_asset
     assert parts["rarity"] == 0
+
+
+def test_a_stolen_admin_account_joins_its_owners_cloud_activity(workspace, put_events, b, tmp_path) -> None:
+    people = tmp_path / "identities.csv"
+    people.write_text("user,display_name,email,aws_principal\n"
+                      "daniel.okafor,Daniel Okafor,daniel.okafor@corp.example,arn:aws:iam::1:user/daniel.okafor\n"
+                      "adm-dokafor,Daniel Okafor (admin),,\n")
+    server = put_events([b.event("windows", b.t0, C.AUTHENTICATION, host_name="FS01", target_user_name="adm-dokafor",
+                                 src_ip="10.20.1.10", logon_type=3)])
+    cloud = put_events([b.event("cloudtrail", b.t0 + b.minutes(90), C.API, user_name="daniel.okafor",
+                                cloud_principal="arn:aws:iam::1:user/daniel.okafor", cloud_action="PutBucketAcl",
+                                src_ip="198.51.100.23")])
+    alerts = [b.alert("pth", server, "high", ["lateral-movement"]), b.alert("acl", cloud, "high", ["exfiltration"])]
+    assert correlate(workspace, alerts).incidents == 2  # without the identity inventory they look unrelated
+    report = correlate(workspace, alerts, inventory=[people])
+    [case] = list_incidents(workspace)
+    assert report.incidents == 1 and report.merged
+    assert case.users == ["adm-dokafor", "daniel.okafor"] and case.hosts == ["fs01"]

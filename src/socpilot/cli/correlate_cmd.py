@@ -25,8 +25,9 @@ from socpilot.correlate.render import FORMATS, inert
 
 @app.command("correlate")
 def correlate_command(
-    inventory: Annotated[Path | None, typer.Option("--inventory", help="Asset inventory CSV/JSON to import first.",
-                                                   exists=True, dir_okay=False)] = None,
+    inventory: Annotated[list[Path] | None, typer.Option(
+        "--inventory", help="Assets or identities CSV/JSON to import first (repeatable).",
+        exists=True, dir_okay=False)] = None,
     window_hours: Annotated[float | None, typer.Option("--window-hours", help="Join alerts this close in time.")] = None,
     fleet_min_hosts: Annotated[int | None, typer.Option("--fleet-min-hosts",
                                                         help="Hosts that make a fleet-wide pattern.")] = None,
@@ -34,7 +35,7 @@ def correlate_command(
     json: JsonOption = False,
 ) -> None:
     """Group the stored alerts into incidents and fleet-wide patterns (ids stay stable across runs)."""
-    report = correlate(Workspace.open(home), inventory=inventory, window_hours=window_hours,
+    report = correlate(Workspace.open(home), inventory=inventory or [], window_hours=window_hours,
                        fleet_min_hosts=fleet_min_hosts)
     if json:
         emit_json(report.to_dict())

@@ -156,8 +156,10 @@ def home_hosts(events: Iterable[Mapping[str, Any]], ip_to_host: Mapping[str, str
         if host:
             hosts.add(host)
             continue
+        # A sensor record happened on its originator; on its responder only when the originator is unknown.
         for column in ("src_ip", "dst_ip"):
             ip = normalise_ip(str(row[column])) if row.get(column) else None
             if ip and ip in ip_to_host:
                 hosts.add(ip_to_host[ip])
+                break
     return hosts

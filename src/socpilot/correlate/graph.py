@@ -16,9 +16,6 @@ from itertools import pairwise
 
 from socpilot.model.alert import Alert, Entity
 
-# Entity kinds that name where an alert happened rather than what it touched.
-_ANCHOR_KINDS = ("user", "cloud_principal", "access_key")
-
 
 @dataclass(frozen=True)
 class AlertNode:
@@ -30,10 +27,13 @@ class AlertNode:
 
     @property
     def anchors(self) -> frozenset[str]:
-        """What the alert is about: its hosts, else (cloud, identity) its principals."""
+        """What the alert is about: its hosts, else (cloud, identity) its users.
+
+        Users, not their keys or principals: one person's five session keys are one anchor.
+        """
         if self.hosts:
             return frozenset("host:" + h for h in self.hosts)
-        return frozenset(f"{e.kind}:{e.value}" for e in self.entities if e.kind in _ANCHOR_KINDS)
+        return frozenset("user:" + e.value for e in self.entities if e.kind == "user")
 
     def link_keys(self) -> set[tuple[str, str]]:
         """Entities as (kind, value) pairs: hashing pairs is far cheaper than hashing models."""

@@ -9,6 +9,7 @@ how much, so sensor records can be matched to the host's alerts anyway.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,8 +19,14 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from socpilot.correlate.entities import NETWORK_SENSORS, normalise_domain, normalise_host, normalise_ip
-from socpilot.inventory import Asset
+from socpilot.correlate.entities import (
+    NETWORK_SENSORS,
+    normalise_domain,
+    normalise_host,
+    normalise_ip,
+    normalise_user,
+)
+from socpilot.inventory import Asset, Identity
 from socpilot.model.ocsf import EventClass
 from socpilot.store.query import parse, run_query
 
@@ -178,3 +185,29 @@ def resolutions(con: duckdb.DuckDBPyConnection, ips: Iterable[str]) -> dict[str,
                 found.setdefault(ip, {}).setdefault(domain, Resolution(ip, domain, row["id"]))
     return {ip: sorted(d.values(), key=lambda r: r.domain) for ip, d in found.items()}
 
+
+
+_QUALIFIER = re.compile(r"\s*[\(\[][^)\]]*[\)\]]\s*$")
+
+
+def persons(identities: Iterable[Identity]) -> dict[str, str]:
+    """Every account name the identity inventory knows, mapped to the person it belongs to.
+
+    An identity's e-mail, Okta login and cloud principal are its own; a second account
+    named after its owner (``Daniel Okafor (admin)`` beside ``Daniel Okafor``) is the same
+    person too, so a stolen admin account links to its owner's sign-ins.
+    """
+    people = list(identities)
+    owner_by_name: dict[str, str] = {}
+    for person in sorted(people, key=lambda p: (bool(_QUALIFIER.search(p.display_name or "")), p.user)):
+        if person.display_name:
+            owner_by_name.setdefault(_QUALIFIER.sub("", person.display_name).strip().lower(), person.user)
+    mapping: dict[str, str] = {}
+    for person in people:
+        base = _QUALIFIER.sub("", person.display_name or "").strip().lower()
+        owner = owner_by_name.get(base, person.user) if base else person.user
+        for name in (person.user, person.email, *person.aliases):
+            account = normalise_user(name) if name else None
+            if account:
+                mapping[account] = owner
+    return mapping

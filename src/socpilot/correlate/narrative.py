@@ -196,8 +196,7 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
     out = _Writer(evidence_ids, settings.cite_limit)
     alert_ids = [a.id for a in alerts]
     host_alert_events: dict[str, list[str]] = {
-        h: [i for a in alerts for i in a.event_ids[:1] if h in _hosts_of([a], events, incident.hosts)]
-        for h in incident.hosts}
+        h: [i for a in alerts for i in a.event_ids[:1] if h in _hosts_of([a], events, [])] for h in incident.hosts}
 
     # Context: what happened where, and how the sources were joined.
     targets = listing(incident.hosts or incident.users or ["unknown entities"], 3)

@@ -27,11 +27,11 @@ from socpilot.correlate.entities import NETWORK_SENSORS, alert_entities, home_ho
 from socpilot.correlate.fleet import FleetPattern, find_patterns
 from socpilot.correlate.graph import AlertNode, EntityGraph
 from socpilot.correlate.incidents import Incident
-from socpilot.correlate.links import AddressBook, address_book, resolutions
+from socpilot.correlate.links import AddressBook, address_book, persons, resolutions
 from socpilot.correlate.risk import RiskContext
 from socpilot.correlate.schema import NarrativeDocument
 from socpilot.correlate.settings import Settings, load_settings
-from socpilot.inventory import Asset, import_inventory, load_assets
+from socpilot.inventory import Asset, Identity, import_inventory, load_assets, load_identities
 from socpilot.model.alert import Alert, Entity
 from socpilot.store.query import run_query
 
@@ -72,10 +72,11 @@ def stored_alerts(ws: Workspace) -> list[Alert]:
     return list(load_alerts(ws))
 
 
-def _assets(ws: Workspace, inventory: Path | None) -> list[Asset]:
-    if inventory is not None:
-        import_inventory(ws, inventory, "assets")
-    return load_assets(ws)
+def _inventory(ws: Workspace, files: Sequence[Path]) -> tuple[list[Asset], list[Identity]]:
+    """The workspace inventory, after importing ``files`` (assets or identities, told apart by their columns)."""
+    for path in files:
+        import_inventory(ws, path)
+    return load_assets(ws), load_identities(ws)
 
 
 def _fleet_hosts(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -87,8 +88,9 @@ def _fleet_hosts(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def alert_nodes(alerts: Sequence[Alert], events: dict[str, dict[str, Any]], book: AddressBook,
-                dns: dict[str, list[Any]], settings: Settings) -> list[AlertNode]:
-    """Alerts with their normalised entities, hosts resolved from IPs and IPs named by DNS."""
+                dns: dict[str, list[Any]], people: dict[str, str], settings: Settings) -> list[AlertNode]:
+    """Alerts with their normalised entities: hosts resolved from IPs, IPs named by DNS,
+    accounts joined to the person the identity inventory says owns them."""
     ip_to_host = book.ip_to_host()
     nodes = []
     for alert in alerts:
@@ -100,23 +102,26 @@ def alert_nodes(alerts: Sequence[Alert], events: dict[str, dict[str, Any]], book
                 if entity.value in ip_to_host and ip_to_host[entity.value] not in hosts:
                     found.add(Entity(kind="host", value=ip_to_host[entity.value]))  # a peer host
                 found |= {Entity(kind="domain", value=r.domain) for r in dns.get(entity.value, [])}
+            elif entity.kind == "user" and people.get(entity.value, entity.value) != entity.value:
+                found.add(Entity(kind="user", value=people[entity.value]))
         nodes.append(AlertNode(alert, frozenset(found - {Entity(kind="host", value=h) for h in hosts}),
                                frozenset(hosts)))
     return nodes
 
 
-def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: Path | None = None,
+def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: Sequence[Path] = (),
               **overrides: Any) -> CorrelationReport:
     """Group alerts into incidents and fleet patterns and store them (replacing the last run's).
 
-    ``alerts`` defaults to the alerts detection stored; ``overrides`` change settings.yml
+    ``alerts`` defaults to the alerts detection stored; ``inventory`` files (assets,
+    identities) are imported into the workspace first; ``overrides`` change settings.yml
     values (``window_hours=6``, ``fleet_min_hosts=20``, ...).
     """
     started = time.perf_counter()
     settings = load_settings(**overrides)
     alerts = list(stored_alerts(ws) if alerts is None else alerts)
     by_id = {a.id: a for a in alerts}
-    assets = _assets(ws, inventory)
+    assets, identities = _inventory(ws, inventory)
     con = ws.connect()
     try:
         previous = persist.previous_assignment(con, "catalog")
@@ -130,7 +135,7 @@ def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: P
         fleet = _fleet_hosts(con)
     finally:
         con.close()
-    nodes = alert_nodes(alerts, events, book, dns, settings)
+    nodes = alert_nodes(alerts, events, book, dns, persons(identities), settings)
     patterns, claimed = find_patterns(nodes, events, settings.fleet_min_hosts)
     grouped_nodes = [n for i, n in enumerate(nodes) if i not in claimed]
     graph = EntityGraph(grouped_nodes)
