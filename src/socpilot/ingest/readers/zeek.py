@@ -99,6 +99,14 @@ def _epoch(value: str) -> datetime | None:
         return parse_time(unescape(value))
 
 
+def _real_text(value: str) -> str:
+    """TSV double/interval text, with the writer's exponent form (``4.294967296e+09``) in full as JSON has it."""
+    if "e" not in value:
+        return value
+    number = _to_float(value)
+    return value if number is None else json_text(number)
+
+
 def _open_time(value: str) -> datetime | None:
     """The ``#open`` header (``2024-04-12-19-29-12``): when the log file was started."""
     try:
@@ -267,10 +275,10 @@ def normalize(spec: LogSpec, fields: Fields, lists: Lists, time: datetime,
 
 # -- TSV -----------------------------------------------------------------------------
 
-_PLAIN, _BOOL, _LIST, _TIME = 0, 1, 2, 3
+_PLAIN, _BOOL, _LIST, _TIME, _REAL = 0, 1, 2, 3, 4
 
 
-_KINDS = {"bool": _BOOL, "time": _TIME}
+_KINDS = {"bool": _BOOL, "time": _TIME, "double": _REAL, "interval": _REAL}
 
 
 def iso_time(value: datetime) -> str:
@@ -334,6 +342,8 @@ class TsvHeader:
                     lists[name] = []
             elif kind == _BOOL:
                 fields[name] = "true" if value == "T" else "false" if value == "F" else value
+            elif kind == _REAL:
+                fields[name] = _real_text(value)
             elif kind == _TIME:
                 parsed = _epoch(value)
                 fields[name] = iso_time(parsed) if parsed else unescape(value)
@@ -351,14 +361,14 @@ class TsvHeader:
 # -- JSON ----------------------------------------------------------------------------
 
 @cache
-def _dotted_names() -> dict[str, str]:
-    prefixes = _mapping()["rocknsm_dotted_prefixes"]
-    return {f"{p}_": f"{p}." for p in prefixes}
+def rocknsm_dotted(path: str | None) -> dict[str, str]:
+    """``prefix_`` -> ``prefix.`` for the RockNSM names of one log type whose ``_`` was Zeek's ``.``."""
+    spec = _mapping()["rocknsm_dotted_prefixes"]
+    return {f"{p}_": f"{p}." for p in [*spec["all"], *spec.get(path or "", [])]}
 
 
-def json_record(record: dict[str, Any], rocknsm: bool) -> tuple[Fields, Lists]:
-    """A Zeek JSON object as field text; RockNSM's ``id_orig_h`` becomes Zeek's ``id.orig_h``."""
-    dotted = _dotted_names() if rocknsm else {}
+def json_record(record: dict[str, Any], dotted: dict[str, str]) -> tuple[Fields, Lists]:
+    """A Zeek JSON object as field text, RockNSM names (``id_orig_h``) renamed by ``dotted``."""
     fields: Fields = {}
     lists: Lists = {}
     for key, value in record.items():
@@ -457,8 +467,12 @@ class ZeekReader(Reader):
             return Quarantined.of(lineno, f"line {lineno}: invalid JSON ({exc})", raw)
         if not isinstance(record, dict):
             return Quarantined.of(lineno, f"line {lineno}: a JSON {type(record).__name__}, not a Zeek record", raw)
-        time = parse_time(record.get("ts")) or parse_time(record.get("_write_ts"))
+        ts = parse_time(record.get("ts"))
+        time = ts or parse_time(record.get("_write_ts"))
         if time is None:
             return Quarantined.of(lineno, f"line {lineno}: Zeek record without a usable ts", raw)
-        fields, lists = json_record(record, "@stream" in record)
-        return normalize(log_spec(_json_path(record, name_path)), fields, lists, time, raw, lineno)
+        path = _json_path(record, name_path)
+        fields, lists = json_record(record, rocknsm_dotted(path) if "@stream" in record else {})
+        if ts is not None:  # epoch-number ts (RockNSM) as the ISO text the other layouts have
+            fields["ts"] = iso_time(ts)
+        return normalize(log_spec(path), fields, lists, time, raw, lineno)
