@@ -142,6 +142,8 @@ def test_cli_ingest_with_mapping_reports_per_source_and_rejects_a_bad_mapping(tm
     ("sources: x", "unknown keys ['sources']"),
     ("class: firewall", "unknown class 'firewall'"),
     ("format: xml", "format is csv or json"),
+    ("columns: [a, b]", "columns is a dictionary"),
+    ("class_by: {column: a}", "class_by needs a column and a match"),
     ("columns: {a: src_ip}\nvalues: {b: {src_ip: {x: y}}}", "b does not fill src_ip"),
 ])
 def test_mapping_mistakes_are_named(tmp_path: Path, doc: str, message: str) -> None:

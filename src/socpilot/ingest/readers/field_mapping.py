@@ -127,6 +127,9 @@ class FieldMapping:
         unknown = set(doc) - _TOP_KEYS
         if unknown:
             raise MappingError(f"{origin}: unknown keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+        for key in ("columns", "values", "time"):
+            if not isinstance(doc.get(key) or {}, dict):
+                raise MappingError(f"{origin}: {key} is a dictionary")
         candidates: dict[str, list[str]] = {}
         for column, targets in (doc.get("columns") or {}).items():
             for target in _as_list(targets, f"{origin}: columns.{column}"):
@@ -135,8 +138,6 @@ class FieldMapping:
                                        f"field; known fields: {', '.join(sorted(_EVENT_KINDS))}")
                 candidates.setdefault(target, []).append(str(column))
         time = doc.get("time") or {}
-        if not isinstance(time, dict):
-            raise MappingError(f"{origin}: time is a dictionary with column and format")
         time_columns = tuple(_as_list(time.get("column") or [], f"{origin}: time.column"))
         fmt = doc.get("format")
         if fmt not in (None, "csv", "json"):
@@ -154,7 +155,7 @@ class FieldMapping:
         class_rules = tuple(_class_rule(rule, origin) for rule in (class_by if isinstance(class_by, list) else [class_by]))
         paths += [rule.column for rule in class_rules]
         json_columns = _as_list(doc.get("json_columns") or [], f"{origin}: json_columns")
-        paths += [str(k) for k in doc.get("keys") or []] + json_columns
+        paths += _as_list(doc.get("keys") or [], f"{origin}: keys") + json_columns
         # every prefix of every known path, keyed by its lower-cased spelling; the first spelling wins
         canonical: dict[str, str] = {}
         for path in paths:
@@ -163,7 +164,7 @@ class FieldMapping:
                 canonical.setdefault(".".join(parts[:i]).lower(), parts[i - 1])
         return cls(
             source=str(doc.get("source") or "generic"),
-            product=doc.get("product"),
+            product=str(doc["product"]) if doc.get("product") else None,
             format=fmt,
             delimiter=str(doc.get("delimiter") or ","),
             event_class=_class_of(doc.get("class") or "base", origin),
