@@ -121,3 +121,15 @@ def test_a_stolen_admin_account_joins_its_owners_cloud_activity(workspace, put_e
     [case] = list_incidents(workspace)
     assert report.incidents == 1 and report.merged
     assert case.users == ["adm-dokafor", "daniel.okafor"] and case.hosts == ["fs01"]
+
+
+def test_duplicate_evidence_less_and_naive_alerts_do_not_break_a_run(workspace, put_events, b) -> None:
+    ev = put_events([_proc(b, "WS3", b.t0), _proc(b, "WS3", b.t0 + b.minutes(5), cmd="net view")])
+    good = b.alert("r1", ev[:1])
+    naive = b.alert("r2", ev[1:]).model_copy(update={"first_time": (b.t0 + b.minutes(6)).replace(tzinfo=None),
+                                                      "last_time": b.t0 + b.minutes(5)})
+    empty = good.model_copy(update={"id": "al-empty", "event_ids": []})
+    report = correlate(workspace, [good, good, naive, empty])
+    [case] = list_incidents(workspace)
+    assert (report.alerts, report.alerts_skipped) == (2, 2)
+    assert case.alert_count == 2 and case.first_seen == b.t0 and case.last_seen == b.t0 + b.minutes(6)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ class IncidentNotFound(KeyError):
 class CorrelationReport:
     alerts: int
     incidents: int
+    alerts_skipped: int  # duplicates and alerts citing no evidence
     patterns: int
     alerts_in_patterns: int
     merged: list[str]
@@ -60,7 +61,8 @@ class CorrelationReport:
     top: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"alerts": self.alerts, "incidents": self.incidents, "patterns": self.patterns,
+        return {"alerts": self.alerts, "incidents": self.incidents, "alerts_skipped": self.alerts_skipped,
+                "patterns": self.patterns,
                 "alerts_in_patterns": self.alerts_in_patterns, "merged": self.merged,
                 "by_severity": self.by_severity, "seconds": round(self.seconds, 3), "top": self.top}
 
@@ -109,6 +111,23 @@ def alert_nodes(alerts: Sequence[Alert], events: dict[str, dict[str, Any]], book
     return nodes
 
 
+def usable(alerts: Iterable[Alert]) -> list[Alert]:
+    """Alerts correlation can stand on: one per id, citing evidence, with UTC times in order.
+
+    Detection output is trusted no more than log data: a duplicate or an alert without
+    evidence is left out (and counted), naive times are read as UTC.
+    """
+    kept: dict[str, Alert] = {}
+    for alert in alerts:
+        if not alert.event_ids or alert.id in kept:
+            continue
+        first, last = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (alert.first_time, alert.last_time))
+        if (first, last) != (alert.first_time, alert.last_time) or first > last:
+            alert = alert.model_copy(update={"first_time": min(first, last), "last_time": max(first, last)})
+        kept[alert.id] = alert
+    return list(kept.values())
+
+
 def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: Sequence[Path] = (),
               **overrides: Any) -> CorrelationReport:
     """Group alerts into incidents and fleet patterns and store them (replacing the last run's).
@@ -119,7 +138,8 @@ def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: S
     """
     started = time.perf_counter()
     settings = load_settings(**overrides)
-    alerts = list(stored_alerts(ws) if alerts is None else alerts)
+    given = list(stored_alerts(ws) if alerts is None else alerts)
+    alerts = usable(given)
     by_id = {a.id: a for a in alerts}
     assets, identities = _inventory(ws, inventory)
     con = ws.connect()
@@ -151,7 +171,7 @@ def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: S
         persist.save(write, built, by_id, patterns)
     severities = Counter(i.severity for i in built)
     return CorrelationReport(
-        alerts=len(alerts), incidents=len(built), patterns=len(patterns), alerts_in_patterns=len(claimed),
+        alerts=len(alerts), incidents=len(built), alerts_skipped=len(given) - len(alerts), patterns=len(patterns), alerts_in_patterns=len(claimed),
         merged=sorted({m for i in built for m in i.merged_from} - {m for i in known.values() for m in i.merged_from}),
         by_severity=dict(severities), seconds=time.perf_counter() - started,
         top=[{"id": i.id, "title": i.title, "severity": i.severity, "risk": i.risk, "alerts": i.alert_count}
