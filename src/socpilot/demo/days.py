@@ -111,7 +111,7 @@ def write_day(job: DayJob) -> DayResult:
     sinks = DaySinks(job.raw, org, job.seed, job.day_start)
     try:
         for h in range(24):
-            hour = Hour(org, job.seed, job.day, job.day_start + h * 3600, h, weekend)
+            hour = Hour(job.day_start + h * 3600, h, weekend)
             rng = stream(job.seed, "hour", job.day, h)
             extra: dict[str, list[Scripted]] = defaultdict(list)
             for e in scripted.get(h, []):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from socpilot.demo.data import load
@@ -77,7 +77,9 @@ class Org:
     backup_aws_user: str
     backup_key_id: str  # the access key written into a scheduled task's command line
     domain_sid: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    aws_roles: tuple[str, ...]
+    aws_instances: tuple[str, ...]
+    okta_apps: tuple[dict[str, Any], ...]  # name, type, weight (how often staff open it)
 
     @property
     def workstations(self) -> tuple[Host, ...]:
@@ -132,7 +134,7 @@ def build_org(hosts: int, seed: int) -> Org:
         used.add(sam)
         people.append({"sam": sam, "first": first, "last": last, "department": dept, "title": title})
 
-    heads = {}
+    heads: dict[str, str] = {}
     for p in people:
         heads.setdefault(p["department"], p["sam"])
     groups_of = {d["name"]: d["groups"] for d in depts}
@@ -186,7 +188,8 @@ def build_org(hosts: int, seed: int) -> Org:
         backup_aws_user=personas["backup_user"]["aws_user"],
         backup_key_id="AKIA" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)),
         domain_sid=domain_sid,
-        extra={"aws": spec["aws"], "okta_apps": spec["okta_apps"]},
+        aws_roles=tuple(spec["aws"]["roles"]), aws_instances=tuple(spec["aws"]["instances"]),
+        okta_apps=tuple(spec["okta_apps"]),
     )
 
 

@@ -15,13 +15,20 @@ from socpilot.demo.rng import hex_id, stream
 _PLACEHOLDER = b"socpilot demo: this stands in for the malicious macro document of the scenario; it contains no code.\n"
 
 
+def _business_days_after(day: datetime, n: int) -> datetime:
+    while n:
+        day += timedelta(days=1)
+        n -= day.weekday() < 5
+    return day
+
+
 def build_email(org: Org, seed: int, sent: datetime) -> bytes:
     """A personalised HR policy update from a look-alike domain, with the .docm attached."""
     spec = load("attack")
     rng = stream(seed, "phish")
     domain = spec["c2"]["domain"]
     victim, hr = org.victim, org.hr
-    deadline = (sent + timedelta(days=3)).strftime("%A %-d %B")
+    deadline = _business_days_after(sent, 3).strftime("%A %-d %B")
     effective = f"1 January {sent.year + 1}"
     body = f"""Dear {victim.first},
 

@@ -29,6 +29,7 @@ from socpilot.demo.rng import guid, hex_id, stream, uuid
 from socpilot.demo.template import fill, fill_tree
 
 Payload = str | dict[str, Any]  # a text line, or a CloudTrail record (files hold several)
+Record = tuple[float, str, str, Payload, str]  # time, source, key, payload, what it shows
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class _Builder:
         outlook = "C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE"
         self.procs["outlook"] = (Proc(outlook, guid(self.rng), self.rng.randrange(3000, 12000), f'"{outlook}" ',
                                       self.users["victim"]), org.victim_host)
-        self.kinds: dict[str, Callable[[dict[str, Any], float], list[tuple[float, str, str, Payload, str]]]] = {
+        self.kinds: dict[str, Callable[[dict[str, Any], float], list[Record]]] = {
             "process": self.process, "file": self.file, "script": self.script, "dns": self.dns,
             "network": self.network, "beacon": self.beacon, "access": self.access, "smb_session": self.smb_session,
             "suricata_alert": self.suricata_alert, "logon": self.logon, "privileges": self.privileges,
@@ -117,7 +118,7 @@ class _Builder:
 
     # -- Windows
 
-    def process(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def process(self, s: dict[str, Any], ts: float) -> list[Record]:
         host = self.hosts[s["host"]]
         parent, _ = self.proc_ref(s, "parent")
         proc = Proc(self.text(s["image"]), guid(self.rng), self.rng.randrange(1000, 16000), self.text(s["cmd"]),
@@ -129,7 +130,7 @@ class _Builder:
         line = process_create(host.fqdn, ts, proc, parent, s, logon, guid(self.rng), s.get("integrity", "Medium"), cwd)
         return [(ts, "windows", host.name, line, f"{proc.image.rsplit(chr(92), 1)[-1]}: {proc.cmd[:160]}")]
 
-    def file(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def file(self, s: dict[str, Any], ts: float) -> list[Record]:
         proc, host = self.proc_ref(s, "process")
         path = self.text(s["path"])
         line = win.event(host.fqdn, ts, "sysmon", 11, {
@@ -137,20 +138,20 @@ class _Builder:
             "CreationUtcTime": space_ms(ts), "User": proc.user})
         return [(ts, "windows", host.name, line, f"file written: {path}")]
 
-    def script(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def script(self, s: dict[str, Any], ts: float) -> list[Record]:
         _, host = self.proc_ref(s, "process")
         line = win.event(host.fqdn, ts, "powershell", 4104, {
             "MessageNumber": "1", "MessageTotal": "1", "ScriptBlockText": self.text(s["text"]),
             "ScriptBlockId": guid(self.rng)[1:-1], "Path": ""})
         return [(ts, "windows", host.name, line, "PowerShell script block of the decoded stager")]
 
-    def dns(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def dns(self, s: dict[str, Any], ts: float) -> list[Record]:
         proc, host = self.proc_ref(s, "process")
         query = self.text(s["query"])
         line = win.event(host.fqdn, ts, "sysmon", 22, {
             "ProcessGuid": proc.guid, "ProcessId": str(proc.pid), "QueryName": query, "QueryStatus": "0",
             "QueryResults": self.text(s["results"]), "Image": proc.image, "User": proc.user})
-        out = [(ts, "windows", host.name, line, f"DNS lookup of {query}")]
+        out: list[Record] = [(ts, "windows", host.name, line, f"DNS lookup of {query}")]
         uid = zeek_uid(self.rng)
         out.append((ts + 0.001, "zeek", "dns", zeek.line(dns_values(ts + 0.001, uid, host.ip, self.rng.randrange(49152, 65535),
                                                                      self.org.dc.ip, query, [self.ctx["c2_ip"]],
@@ -166,14 +167,14 @@ class _Builder:
             "DestinationIp": dst_ip, "DestinationHostname": dst_name, "DestinationPort": str(port),
             "DestinationPortName": {443: "https", 445: "microsoft-ds"}.get(port, "-")})
 
-    def network(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def network(self, s: dict[str, Any], ts: float) -> list[Record]:
         proc, host = self.proc_ref(s, "process")
         dst = self.hosts[s["dst"]]
         line = self.sysmon_net(proc, host, ts, dst.ip, s["port"], dst.fqdn, self.rng.randrange(49152, 65535))
         return [(ts, "windows", host.name, line, f"{proc.image.rsplit(chr(92), 1)[-1]} connects to {dst.name}:{s['port']}")]
 
     def _tls(self, proc: Proc, host: Host, ts: float, out_bytes: int, in_bytes: int, duration: float,
-             what: str) -> list[tuple[float, str, str, Payload, str]]:
+             what: str) -> list[Record]:
         c2, domain = self.ctx["c2_ip"], self.ctx["c2_domain"]
         sport = self.rng.randrange(49152, 65535)
         uid = zeek_uid(self.rng)
@@ -184,10 +185,10 @@ class _Builder:
             (ts + 0.05, "zeek", "ssl", zeek.line(ssl_values(ts + 0.05, uid, host.ip, sport, c2, 443, domain, self.rng)), what),
         ]
 
-    def beacon(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def beacon(self, s: dict[str, Any], ts: float) -> list[Record]:
         proc, host = self.proc_ref(s, "process")
         until = self.clock(s["until"])
-        out: list[tuple[float, str, str, Payload, str]] = []
+        out: list[Record] = []
         t = ts
         while t < until:
             out += self._tls(proc, host, t, self.rng.randrange(*s["bytes_out"]), self.rng.randrange(*s["bytes_in"]),
@@ -195,7 +196,7 @@ class _Builder:
             t += s["every"] * (1 + self.rng.uniform(-s["jitter"], s["jitter"]))
         return out
 
-    def https_session(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def https_session(self, s: dict[str, Any], ts: float) -> list[Record]:
         proc, host = self.proc_ref(s, "process")
         out = self._tls(proc, host, ts, s["bytes_out"], s["bytes_in"], s["duration"],
                         f"{s['bytes_out'] / 1e9:.1f} GB uploaded to the C2 domain")
@@ -204,7 +205,7 @@ class _Builder:
         out.append((ts + s["duration"], "suricata", "eve", flow, "the upload's flow record"))
         return out
 
-    def access(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def access(self, s: dict[str, Any], ts: float) -> list[Record]:
         proc, host = self.proc_ref(s, "process")
         line = win.event(host.fqdn, ts, "sysmon", 10, {
             "SourceProcessGUID": proc.guid, "SourceProcessId": str(proc.pid), "SourceThreadId": str(self.rng.randrange(1000, 9000)),
@@ -213,7 +214,7 @@ class _Builder:
             "SourceUser": proc.user, "TargetUser": SYSTEM})
         return [(ts, "windows", host.name, line, f"{proc.image.rsplit(chr(92), 1)[-1]} opens lsass.exe with {s['granted']}")]
 
-    def logon(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def logon(self, s: dict[str, Any], ts: float) -> list[Record]:
         host, src = self.hosts[s["host"]], self.hosts[s["from"]]
         line = win.event(host.fqdn, ts, "security", 4624, {
             "SubjectUserSid": "S-1-0-0", "SubjectUserName": "-", "SubjectDomainName": "-", "SubjectLogonId": "0x0",
@@ -228,7 +229,7 @@ class _Builder:
             "ElevatedToken": "%%1842"})
         return [(ts, "windows", host.name, line, f"{self.org.admin_account} network logon (NTLM) from {src.name}")]
 
-    def privileges(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def privileges(self, s: dict[str, Any], ts: float) -> list[Record]:
         host = self.hosts[s["host"]]
         line = win.event(host.fqdn, ts, "security", 4672, {
             "SubjectUserSid": f"{self.org.domain_sid}-1190", "SubjectUserName": self.org.admin_account,
@@ -238,7 +239,7 @@ class _Builder:
                              "SeLoadDriverPrivilege\r\n\t\t\tSeImpersonatePrivilege\r\n\t\t\tSeDelegateSessionUserImpersonatePrivilege"})
         return [(ts, "windows", host.name, line, f"administrator privileges for {self.org.admin_account}")]
 
-    def service(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def service(self, s: dict[str, Any], ts: float) -> list[Record]:
         host = self.hosts[s["host"]]
         line = win.event(host.fqdn, ts, "system", 7045, {
             "ServiceName": s["name"], "ImagePath": s["path"], "ServiceType": "user mode service",
@@ -247,14 +248,14 @@ class _Builder:
 
     # -- network sensors
 
-    def smb_session(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def smb_session(self, s: dict[str, Any], ts: float) -> list[Record]:
         src, dst = self.hosts[s["src"]], self.hosts[s["dst"]]
         line = zeek.line(conn_values(ts, zeek_uid(self.rng), src.ip, self.rng.randrange(49152, 65535), dst.ip, 445,
                                      "tcp", "smb,gssapi,ntlm", s["duration"], s["bytes_out"], s["bytes_in"],
                                      local_resp=True))
         return [(ts, "zeek", "conn", line, f"SMB session {src.name} -> {dst.name}")]
 
-    def suricata_alert(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def suricata_alert(self, s: dict[str, Any], ts: float) -> list[Record]:
         src, dst = self.hosts[s["src"]], self.hosts[s["dst"]]
         line = eve.alert(ts, self.rng.getrandbits(51), src.ip, self.rng.randrange(49152, 65535), dst.ip, s["port"], "TCP",
                          s["sid"], s["signature"], s["category"], s["severity"], "smb")
@@ -262,7 +263,7 @@ class _Builder:
 
     # -- cloud and identity
 
-    def okta(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def okta(self, s: dict[str, Any], ts: float) -> list[Record]:
         att = self.spec["attacker"]
         loc = att["location"]
         user = self.org.admin
@@ -271,7 +272,7 @@ class _Builder:
         actor = okta.actor(okta_user_id(self.seed, user.sam), user.email, user.display)
         targets = None
         if "app" in s:
-            app = next(a for a in self.org.extra["okta_apps"] if a["name"] == s["app"])
+            app = next(a for a in self.org.okta_apps if a["name"] == s["app"])
             targets = [app_target(app, self.seed)]
         session = self.ctx.setdefault("okta_session", "102" + hex_id(self.rng, 22))
         line = okta.event(ts, uuid(self.rng), s["event_type"], s.get("legacy"), s["message"], actor, client, "SUCCESS",
@@ -279,7 +280,7 @@ class _Builder:
                           security={**att["isp"], "isProxy": False})
         return [(ts, "okta", "okta", line, f"Okta {s['event_type']} for {user.email} from {loc['country']}")]
 
-    def cloudtrail(self, s: dict[str, Any], ts: float) -> list[tuple[float, str, str, Payload, str]]:
+    def cloudtrail(self, s: dict[str, Any], ts: float) -> list[Record]:
         org = self.org
         user = org.admin.aws_user or org.admin.sam
         self.ctx["now_text"] = datetime.fromtimestamp(ts, UTC).strftime("%b %d, %Y %-I:%M:%S %p")

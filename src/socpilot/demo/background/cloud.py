@@ -35,8 +35,8 @@ class CloudBackground:
         self.calls: list[dict[str, Any]] = spec["cloudtrail"]
         self.cum = cumulative([c["weight"] for c in self.calls])
         self.staff = [u for u in org.users if u.aws_user and u.sam != org.victim.sam] or [org.admin]
-        self.roles = org.extra["aws"]["roles"]
-        self.instances = org.extra["aws"]["instances"]
+        self.roles = org.aws_roles
+        self.instances = org.aws_instances
 
     def generate(self, hour: Hour, rng: random.Random, n: int) -> list[tuple[float, dict[str, Any]]]:
         org = self.org

@@ -7,16 +7,11 @@ import itertools
 import random
 from dataclasses import dataclass
 
-from socpilot.demo.org import Org
-
 
 @dataclass(frozen=True)
 class Hour:
     """One hour of one day: where events go in time and how busy the office is."""
 
-    org: Org
-    seed: int
-    day: int  # 0-based day index
     start: float  # epoch seconds of the hour's start (UTC)
     hour: int  # 0..23
     weekend: bool

@@ -31,7 +31,7 @@ class IdentityBackground:
         self.agents = spec["okta_user_agents"]
         self.locations = spec["okta_locations"]
         self.loc_cum = cumulative([loc["weight"] for loc in self.locations])
-        self.apps = org.extra["okta_apps"]
+        self.apps = list(org.okta_apps)
         self.app_cum = cumulative([a["weight"] for a in self.apps])
         self.hours = spec["hours"]["workstation"]
 

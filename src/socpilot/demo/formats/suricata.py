@@ -37,15 +37,13 @@ def dns_query(ts: float, flow_id: int, src: str, sport: int, dst: str, query: st
 
 
 def alert(ts: float, flow_id: int, src: str, sport: int, dst: str, dport: int, proto: str, sid: int,
-          signature: str, category: str, severity: int, app_proto: str | None = None,
-          extra: dict[str, Any] | None = None) -> str:
+          signature: str, category: str, severity: int, app_proto: str | None = None) -> str:
     rec = _base(ts, flow_id, "alert", src, sport, dst, dport, proto)
     rec["tx_id"] = 0
     rec["alert"] = {"action": "allowed", "gid": 1, "signature_id": sid, "rev": 3, "signature": signature,
                     "category": category, "severity": severity}
     if app_proto:
         rec["app_proto"] = app_proto
-    rec.update(extra or {})
     rec["flow"] = {"pkts_toserver": 4, "pkts_toclient": 3, "bytes_toserver": 793, "bytes_toclient": 343,
                    "start": stamp(ts - 1.2)}
     return orjson.dumps(rec).decode()
