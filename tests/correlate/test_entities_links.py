@@ -40,6 +40,12 @@ def test_event_entities_cover_process_chain_hash_and_cloud_identity() -> None:
     assert {e.value for e in found if e.kind == "user"} == {"alice"}
 
 
+def test_a_cloud_key_in_a_command_line_is_the_key_cloudtrail_names() -> None:
+    host = event_entities({"process_cmd": "aws s3 sync D:\\backup s3://b --profile x AKIAAE3XPEKDTTMPT6DG"})
+    cloud = event_entities({"access_key_id": "AKIAAE3XPEKDTTMPT6DG", "cloud_principal": "arn:aws:iam::1:user/svc"})
+    assert Entity(kind="access_key", value="akiaae3xpekdttmpt6dg") in host & cloud
+
+
 def test_host_ip_is_learned_from_the_local_side_of_its_own_connections(b, workspace, put_events) -> None:
     rows = put_events([
         b.event("windows", b.t0, C.NETWORK, host_name="MKT01.pandalab.com", src_ip="192.168.1.41", src_port=5000,

@@ -8,6 +8,7 @@ all the user ``alice``; ``MKT01.pandalab.com`` and ``mkt01`` are one host.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -114,13 +115,19 @@ def _entity(kind: str, value: str) -> Entity:
     return Entity.model_construct(kind=kind, value=value)
 
 
+# AWS access key ids, which turn up in command lines and scripts and then in CloudTrail.
+_AWS_KEY = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
+
+
 def event_entities(row: Mapping[str, Any], ignored_users: frozenset[str] = frozenset()) -> set[Entity]:
-    """Entities an event names, from its normalized columns."""
+    """Entities an event names, from its normalized columns (and cloud keys in its command line)."""
     found: set[Entity] = set()
     for column, kind in _EVENT_ENTITY_COLUMNS:
         entity = normalise(kind, row.get(column), ignored_users)
         if entity is not None:
             found.add(entity)
+    for key in _AWS_KEY.findall(str(row.get("process_cmd") or "")):
+        found.add(_entity("access_key", key.lower()))
     return found
 
 
