@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from socpilot.model.event import EVENT_COLUMNS
 
@@ -74,6 +74,14 @@ class TimeRange(_Strict):
     end: datetime | date | None = None
     hour_from: int | None = Field(default=None, ge=0, le=24)
     hour_to: int | None = Field(default=None, ge=0, le=24)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _date_stays_date(cls, value: object) -> object:
+        # "2026-11-20" names a whole day; read as a datetime it would mean its first instant
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value)
+        return value
 
     def resolve(self, now: datetime) -> tuple[datetime | None, datetime | None]:
         """The [start, end) instants this range selects, ``None`` for an open side."""

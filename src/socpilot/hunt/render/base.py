@@ -58,6 +58,7 @@ class Syntax:
     limit: str
     desc: str = "desc"
     asc: str = "asc"
+    regex: Callable[[str], str] = str  # the pattern as this language's regex operator wants it
 
 
 class Renderer:
@@ -125,7 +126,7 @@ class Renderer:
         if f.op == "cidr":
             return s.ops["cidr"].format(f=name, v=s.string(text), re=s.string(cidr_regex(text)))
         if f.op == "regex":
-            return s.ops["regex"].format(f=name, v=s.string(text))
+            return s.ops["regex"].format(f=name, v=s.string(s.regex(text)))
         low = text.lower()
         return s.ops[f.op].format(f=name, v=s.string(low), dot=s.string("." + low),
                                   like=_like(low), star=s.string("*" + _wild(low) + "*"),

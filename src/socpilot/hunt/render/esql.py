@@ -12,6 +12,12 @@ def _string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _whole_match(pattern: str) -> str:
+    """RLIKE matches the whole value and has no anchors: unanchored ends become ``.*``."""
+    head = pattern[1:] if pattern.startswith("^") else ".*" + pattern
+    return head[:-1] if head.endswith("$") and not head.endswith("\\$") else head + ".*"
+
+
 def _source(classes: list[str]) -> list[str]:
     conf = targets()["esql"]
     lines = [f"FROM {conf['index']}"]
@@ -45,10 +51,10 @@ SYNTAX = Syntax(
     hour='DATE_EXTRACT("hour_of_day", {t})', weekend='DATE_EXTRACT("day_of_week", {t}) >= 6',
     source=_source, group=_group, count="| STATS events = COUNT(*)",
     distinct="| STATS {name} = COUNT_DISTINCT({key})", events=_events,
-    sort="| SORT {col} {dir}", limit="| LIMIT {n}", desc="DESC", asc="ASC",
+    sort="| SORT {col} {dir}", limit="| LIMIT {n}", desc="DESC", asc="ASC", regex=_whole_match,
 )
 
 
 def render_esql(query: HuntQuery, now: datetime) -> str:
-    """ES|QL text; RLIKE matches whole values, so regexes are used as written by the hunt."""
+    """ES|QL text over ECS fields."""
     return Renderer(SYNTAX).render(query, now)
