@@ -10,6 +10,7 @@ from socpilot.cli import inventory_cmd as _inventory_cmd  # noqa: F401
 from socpilot.cli import posture_cmd as _posture_cmd  # noqa: F401
 from socpilot.cli import baseline_cmd as _baseline_cmd  # noqa: F401
 from socpilot.cli import copilot_cmd as _copilot_cmd  # noqa: F401
+from socpilot.cli import feedback_cmd as _feedback_cmd  # noqa: F401
 from socpilot.cli import hunt_cmd as _hunt_cmd  # noqa: F401
 from socpilot.cli import correlate_cmd as _correlate_cmd  # noqa: F401
 
