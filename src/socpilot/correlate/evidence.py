@@ -57,7 +57,6 @@ class Evidence:
     identity: dict[str, list[dict[str, Any]]]  # user -> records (capped)
     identity_counts: dict[str, int]
     identity_sources_present: bool
-    window: tuple[datetime, datetime]
     resolutions: list[Resolution] = field(default_factory=list)  # DNS names of the alerts' remote IPs
     sources: dict[str, int] = field(default_factory=dict)  # store events per source
 
@@ -159,6 +158,6 @@ def gather(con: duckdb.DuckDBPyConnection, incident: Incident, event_ids: Sequen
         networks=networks,
         host_event_counts={h: _host_event_count(con, h, start, end) for h in incident.hosts},
         identity=identity, identity_counts=identity_counts, identity_sources_present=has_identity,
-        window=(start, end), sources=sources,
+        sources=sources,
         resolutions=[r for found in resolutions(con, remote).values() for r in found],
     )

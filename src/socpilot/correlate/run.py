@@ -169,7 +169,7 @@ def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: S
     built = incidents_mod.build([[grouped_nodes[i] for i in g] for g in groups], previous, known, ctx, settings)
     with ws.store.catalog() as write:
         persist.save(write, built, by_id, patterns)
-    severities = Counter(i.severity for i in built)
+    severities = Counter[str](i.severity for i in built)
     return CorrelationReport(
         alerts=len(alerts), incidents=len(built), alerts_skipped=len(given) - len(alerts), patterns=len(patterns), alerts_in_patterns=len(claimed),
         merged=sorted({m for i in built for m in i.merged_from} - {m for i in known.values() for m in i.merged_from}),
