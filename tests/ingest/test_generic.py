@@ -183,3 +183,11 @@ def test_utf16_csv_from_powershell_reads_like_utf8(tmp_path: Path) -> None:
     assert len(plain) == len(wide) == 2
     for a, b in zip(plain, wide, strict=True):
         assert {k: v for k, v in a.items() if k != "offset"} == {k: v for k, v in b.items() if k != "offset"}
+
+
+def test_time_comes_from_the_first_time_column_that_parses(tmp_path: Path) -> None:
+    mapping = load_mapping(write(tmp_path, "m.yaml", "time: {column: [ts, received]}\n"))
+    logs = write(tmp_path, "a.jsonl", '{"ts": "...", "received": "2026-11-27T08:00:00Z"}\n{"ts": "garbage"}\n')
+    [kept, bad] = list(GenericReader(mapping).read(Input(logs)))
+    assert kept["time"] == datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    assert isinstance(bad, Quarantined) and "garbage" in bad.reason

@@ -10,7 +10,9 @@ def all_readers() -> list[Reader]:
     from socpilot.ingest.readers.cloudtrail import CloudTrailReader
     from socpilot.ingest.readers.entra import EntraReader
     from socpilot.ingest.readers.evtx import EvtxReader
+    from socpilot.ingest.readers.gcp import GcpAuditReader
     from socpilot.ingest.readers.generic import GenericReader
+    from socpilot.ingest.readers.github import GitHubAuditReader
     from socpilot.ingest.readers.okta import OktaReader
     from socpilot.ingest.readers.suricata import SuricataReader
     from socpilot.ingest.readers.windows_json import WindowsJsonReader
@@ -18,7 +20,7 @@ def all_readers() -> list[Reader]:
 
     readers: list[Reader] = [EvtxReader(), WindowsJsonReader()]
     readers += [ZeekReader(), SuricataReader()]
-    readers += [CloudTrailReader(), OktaReader(), EntraReader(), GenericReader()]
+    readers += [CloudTrailReader(), OktaReader(), EntraReader(), GcpAuditReader(), GitHubAuditReader(), GenericReader()]
     return readers
 
 

@@ -11,10 +11,9 @@ from typing import Any
 
 from socpilot.ingest.reader import EventDict
 from socpilot.ingest.readers.field_mapping import FieldMapping, Flat, builtin_mapping, first
-from socpilot.ingest.readers.json_records import RECORDS_PREFIX, first_record, unwrap_panther
+from socpilot.ingest.readers.json_records import RECORDS_PREFIX
 from socpilot.ingest.readers.mapped_json import MappedJsonReader
 
-_PANTHER_LOG_TYPE = "AWS.CloudTrail"
 _ACCOUNT_KEYS = frozenset({"awsregion", "useridentity", "eventversion", "recipientaccountid"})
 
 
@@ -22,16 +21,14 @@ class CloudTrailReader(MappedJsonReader):
     source = "cloudtrail"
     description = "AWS CloudTrail (Records files, JSON arrays, JSON lines, Panther test events)"
 
+    panther_log_types = frozenset({"AWS.CloudTrail"})
+
     def sniff(self, name: str, head: bytes) -> bool:
-        if RECORDS_PREFIX.match(head[:4096].decode("utf-8", "replace")):
-            return True
-        record = first_record(head)
-        if record is None:
-            return False
-        log, log_type = unwrap_panther(record)
-        if log_type is not None:
-            return log_type == _PANTHER_LOG_TYPE
-        keys = {k.lower() for k in log}
+        # A delivery file's first record can be longer than the head: its opening is enough.
+        return bool(RECORDS_PREFIX.match(head[:4096].decode("utf-8", "replace"))) or super().sniff(name, head)
+
+    def recognises(self, record: dict[str, Any]) -> bool:
+        keys = {k.lower() for k in record}
         if not keys & _ACCOUNT_KEYS:
             return False
         return ("eventsource" in keys and "eventname" in keys) or {"eventversion", "eventtype"} <= keys

@@ -14,7 +14,6 @@ from typing import Any
 
 from socpilot.ingest.reader import EventDict
 from socpilot.ingest.readers.field_mapping import FieldMapping, Flat, builtin_document, builtin_mapping
-from socpilot.ingest.readers.json_records import first_record, unwrap_panther
 from socpilot.ingest.readers.mapped_json import MappedJsonReader
 
 _DATA = "entra"
@@ -24,14 +23,10 @@ class EntraReader(MappedJsonReader):
     source = "entra"
     description = "Microsoft Entra ID sign-in and audit logs, Azure activity logs, M365 AzureActiveDirectory audit"
 
-    def sniff(self, name: str, head: bytes) -> bool:
-        record = first_record(head)
-        if record is None:
-            return False
-        log, log_type = unwrap_panther(record)
-        if log_type is not None:
-            return log_type in builtin_document(_DATA)["panther_log_types"]
-        return _family(log) is not None
+    panther_log_types = frozenset(builtin_document(_DATA)["panther_log_types"])
+
+    def recognises(self, record: dict[str, Any]) -> bool:
+        return _family(record) is not None
 
     def mapping_for(self, record: dict[str, Any], log_type: str | None) -> FieldMapping:
         family = builtin_document(_DATA)["panther_log_types"].get(log_type) or _family(record) or "activity"

@@ -178,11 +178,18 @@ class FieldMapping:
         )
 
     def time_of(self, flat: Flat) -> datetime | None:
-        """The record's time in UTC; None when it has none; ValueError when it does not parse."""
+        """The record's time in UTC from the first time column that parses; None when it has
+        none; ValueError (the first column's) when none parses."""
+        error: ValueError | None = None
         for column in self.time_columns:
             values = flat.get(column)
             if values and values[0]:
-                return parse_time(values[0], self.time_format)
+                try:
+                    return parse_time(values[0], self.time_format)
+                except ValueError as exc:
+                    error = error or exc
+        if error is not None:
+            raise error
         return None
 
     @functools.cached_property

@@ -22,13 +22,29 @@ from socpilot.ingest.readers.field_mapping import (
     flatten,
     source_fields,
 )
-from socpilot.ingest.readers.json_records import JsonRecord, iter_json_records, unwrap_panther
+from socpilot.ingest.readers.json_records import JsonRecord, first_record, iter_json_records, unwrap_panther
 
 
 class MappedJsonReader(Reader):
     # A time that does not parse: vendor logs keep the record as undated, while the
     # generic reader quarantines it (its mapping is the user's, and most likely wrong).
     strict_time: ClassVar[bool] = False
+    # Panther test files name their log type; such a file is this reader's when it is one of these.
+    panther_log_types: ClassVar[frozenset[str]] = frozenset()
+
+    def sniff(self, name: str, head: bytes) -> bool:
+        """By content: the first record's Panther log type, else its keys (``recognises``)."""
+        record = first_record(head)
+        if record is None:
+            return False
+        log, log_type = unwrap_panther(record)
+        if log_type is not None:
+            return log_type in self.panther_log_types
+        return self.recognises(log)
+
+    def recognises(self, record: dict[str, Any]) -> bool:
+        """Whether a (first) record is this reader's, from its keys and values."""
+        return False
 
     @abstractmethod
     def mapping_for(self, record: dict[str, Any], log_type: str | None) -> FieldMapping:

@@ -10,10 +10,8 @@ from typing import Any
 
 from socpilot.ingest.reader import EventDict
 from socpilot.ingest.readers.field_mapping import FieldMapping, Flat, builtin_mapping, first
-from socpilot.ingest.readers.json_records import first_record, unwrap_panther
 from socpilot.ingest.readers.mapped_json import MappedJsonReader
 
-_PANTHER_LOG_TYPE = "Okta.SystemLog"
 _OKTA_KEYS = frozenset({"published", "legacyeventtype", "displaymessage", "actor", "authenticationcontext"})
 
 
@@ -21,14 +19,10 @@ class OktaReader(MappedJsonReader):
     source = "okta"
     description = "Okta System Log (JSON lines or arrays, Panther test events)"
 
-    def sniff(self, name: str, head: bytes) -> bool:
-        record = first_record(head)
-        if record is None:
-            return False
-        log, log_type = unwrap_panther(record)
-        if log_type is not None:
-            return log_type == _PANTHER_LOG_TYPE
-        keys = {k.lower() for k in log}
+    panther_log_types = frozenset({"Okta.SystemLog"})
+
+    def recognises(self, record: dict[str, Any]) -> bool:
+        keys = {k.lower() for k in record}
         return "eventtype" in keys and len(keys & _OKTA_KEYS) >= 2
 
     def mapping_for(self, record: dict[str, Any], log_type: str | None) -> FieldMapping:
