@@ -12,14 +12,18 @@ import time
 import zipfile
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from socpilot.api import Workspace
 from socpilot.cli import app
+from socpilot.ingest import pipeline
 from socpilot.ingest.inputs import Input
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.ingest.readers.evtx import EvtxReader
 from socpilot.model.event import event_id
+
+pipeline_read_input = pipeline.read_input
 
 EVTX = "evtx/evtx-attack-samples/Command and Control/DE_RDP_Tunnel_5156.evtx"  # 101 records
 OTRF = "windows-json/otrf/atomic/windows/discovery/host/cmd_discover_iexplorer_version_registry.zip"  # 68 lines
@@ -177,3 +181,26 @@ def test_sigkill_mid_ingest_leaves_nothing_half_visible_and_a_rerun_completes_on
     assert con.execute("SELECT count(*), count(DISTINCT file) FROM events").fetchone() == (expected, 4)
     assert con.execute("SELECT count(*) FROM catalog.inputs").fetchone() == (4,)
     assert not any(staging.glob("*.parquet"))
+
+
+def _dying_reader(inp: Input, *args: object) -> object:
+    """A worker that is killed (as by the OOM killer) while reading the EVTX input."""
+    if inp.path.suffix == ".evtx":
+        os._exit(137)
+    return pipeline_read_input(inp, *args)
+
+
+def test_a_worker_killed_mid_input_costs_no_committed_data_and_a_rerun_recovers(
+        data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.evtx").write_bytes((data / EVTX).read_bytes())
+    (tmp_path / "in" / "b.json").write_bytes(b"".join(_otrf_lines(data)))
+    workspace = Workspace.open(tmp_path / "home")
+    monkeypatch.setattr(pipeline, "read_input", _dying_reader)
+    report = workspace.ingest([tmp_path / "in"], workers=2)
+    failed = [r for r in report.results if r.skipped and "worker failed" in r.skipped]
+    assert any(r.display.endswith("a.evtx") for r in failed)
+    assert workspace.status()["events"] == report.records
+    monkeypatch.undo()
+    workspace.ingest([tmp_path / "in"], workers=2)
+    assert workspace.status()["events"] == 101 + 68

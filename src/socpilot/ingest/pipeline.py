@@ -156,6 +156,16 @@ class _CommitBatch:
                 self.progress(r, self.done, self.total)
 
 
+def _outcome(fut: Future[InputResult], inp: Input, key: str) -> InputResult:
+    """A worker's result; a worker that died (killed, out of memory) costs only its input,
+    which stays un-ingested so the next run retries it."""
+    try:
+        return fut.result()
+    except Exception as exc:
+        return InputResult(inp.display, key, skipped=f"{inp.display}: worker failed ({exc!r}); "
+                           "nothing of it was stored, run the ingest again")
+
+
 def ingest(paths: Iterable[Path], store: Store, source: str | None = None,
            workers: int | None = None, progress: ProgressFn | None = None,
            mapping: FieldMapping | None = None) -> IngestReport:
@@ -171,7 +181,11 @@ def ingest(paths: Iterable[Path], store: Store, source: str | None = None,
     todo: list[tuple[Input, str]] = []
     claimed: set[str] = set()
     for inp in inputs:
-        key = inp.key()
+        try:
+            key = inp.key()
+        except OSError as exc:  # unreadable (permissions, vanished): say so, go on with the rest
+            report.results.append(InputResult(inp.display, "", skipped=f"{inp.display}: cannot be read ({exc})"))
+            continue
         if key in done or key in claimed:
             report.results.append(InputResult(inp.display, key, skipped="already ingested (same content)"))
         else:
@@ -189,13 +203,15 @@ def ingest(paths: Iterable[Path], store: Store, source: str | None = None,
             with ProcessPoolExecutor(max_workers=n_workers) as pool:
                 # Largest first keeps both cores busy to the end.
                 todo.sort(key=lambda t: -t[0].path.stat().st_size)
-                pending: set[Future[InputResult]] = {
-                    pool.submit(read_input, inp, key, store.staging_for(key), source, mapping) for inp, key in todo
+                submitted: dict[Future[InputResult], tuple[Input, str]] = {
+                    pool.submit(read_input, inp, key, store.staging_for(key), source, mapping): (inp, key)
+                    for inp, key in todo
                 }
+                pending = set(submitted)
                 while pending:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in finished:
-                        batch.add(fut.result(), con)
+                        batch.add(_outcome(fut, *submitted[fut]), con)
         batch.flush(con)
     report.seconds = time.perf_counter() - started
     return report
