@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Bm25:
-    """Term -> ((document number, weight), ...), with the inverse document frequency per term."""
+    """Term -> ((document number, weight), ...), and per document term -> weight for the evidence."""
 
     postings: dict[str, tuple[tuple[int, float], ...]]
+    forward: tuple[dict[str, float], ...]
     idf: dict[str, float]
-    size: int
 
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> Bm25:
@@ -32,11 +32,14 @@ class Bm25:
         n = len(documents)
         idf = {term: math.log(1.0 + (n - df + 0.5) / (df + 0.5)) for term, df in frequency.items()}
         postings: dict[str, list[tuple[int, float]]] = {}
+        forward: list[dict[str, float]] = []
         for number, (tf, length) in enumerate(zip(counts, lengths, strict=True)):
             norm = k1 * (1.0 - b + b * length / average)
-            for term, f in tf.items():
-                postings.setdefault(term, []).append((number, idf[term] * f * (k1 + 1.0) / (f + norm)))
-        return cls({t: tuple(p) for t, p in postings.items()}, idf, n)
+            weights = {term: idf[term] * f * (k1 + 1.0) / (f + norm) for term, f in tf.items()}
+            for term, weight in weights.items():
+                postings.setdefault(term, []).append((number, weight))
+            forward.append(weights)
+        return cls({t: tuple(p) for t, p in postings.items()}, tuple(forward), idf)
 
     def scores(self, query: Iterable[str]) -> dict[int, float]:
         """Document number -> BM25 score for the distinct query terms (documents scoring 0 left out)."""
@@ -48,10 +51,5 @@ class Bm25:
 
     def contributions(self, query: Iterable[str], number: int) -> dict[str, float]:
         """How much each distinct query term adds to one document's score (the evidence)."""
-        found: dict[str, float] = {}
-        for term in set(query):
-            for doc, weight in self.postings.get(term, ()):
-                if doc == number:
-                    found[term] = weight
-                    break
-        return found
+        weights = self.forward[number]
+        return {term: weights[term] for term in set(query) if term in weights}

@@ -33,6 +33,7 @@ ID_BONUS = 2.0  # the text cites the technique id itself
 EVIDENCE_TERMS = 6
 
 _TECHNIQUE_ID = re.compile(r"\bT\d{4}(?:\.\d{3})?\b", re.IGNORECASE)
+_NAME_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,8 @@ class Mapping:
 class _Index:
     techniques: tuple[Technique, ...]
     fields: dict[str, Bm25]
-    names: tuple[tuple[re.Pattern[str], float, int], ...]  # (name pattern, bonus, technique number)
+    names: dict[tuple[str, ...], list[tuple[int, float]]]  # name words -> (technique number, bonus)
+    longest_name: int
     number: dict[str, int]
     cues: tuple[Cue, ...]
 
@@ -78,12 +80,15 @@ def index() -> _Index:
     texts = [field_texts(t, kb) for t in techniques]
     fields = {name: Bm25.build([terms(text[name]) for text in texts], b=0.3 if name == "name" else 0.75)
               for name in FIELD_WEIGHTS}
-    names = tuple((re.compile(r"(?<![A-Za-z0-9])" + re.escape(t.name) + r"(?![A-Za-z0-9])", re.IGNORECASE),
-                   NAME_BONUS if " " in t.name or len(t.name) >= 12 else SHORT_NAME_BONUS, number)
-                  for number, t in enumerate(techniques) if len(t.name) > 3)
+    names: dict[tuple[str, ...], list[tuple[int, float]]] = {}
+    for number, tech in enumerate(techniques):
+        key = tuple(_NAME_WORD.findall(tech.name.lower()))
+        if len(tech.name) > 3 and key:  # "At" or "DNS" alone would match everywhere
+            bonus = NAME_BONUS if len(key) > 1 or len(tech.name) >= 12 else SHORT_NAME_BONUS
+            names.setdefault(key, []).append((number, bonus))
     number = {t.id: i for i, t in enumerate(techniques)}
     cues = tuple(c for c in load_cues() if all(kb.is_active(tid) for tid in c.techniques))
-    return _Index(techniques, fields, names, number, cues)
+    return _Index(techniques, fields, names, max(map(len, names)), number, cues)
 
 
 def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
@@ -108,11 +113,11 @@ def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
     for number, score in lexical.items():
         scores[number] = score / best
 
-    for pattern, bonus, number in idx.names:
-        found = pattern.search(text)
-        if found:
+    lowered = text.lower()
+    for phrase, hits in _name_hits(idx, lowered):
+        for number, bonus in hits:
             scores[number] = scores.get(number, 0.0) + bonus
-            evidence.setdefault(number, []).append(f"name: '{found.group(0)}'")
+            evidence.setdefault(number, []).append(f"name: '{phrase}'")
 
     kb = load()
     for cited in {m.group(0).upper() for m in _TECHNIQUE_ID.finditer(text)}:
@@ -122,7 +127,7 @@ def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
             evidence.setdefault(number, []).append(f"id: {cited}")
 
     for cue in idx.cues:
-        found = cue.pattern.search(text)
+        found = cue.search(text, lowered)
         if not found:
             continue
         for tid, weight in cue.techniques.items():
@@ -139,6 +144,18 @@ def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
         reasons.extend(_lexical_evidence(idx, query, number, surface))
         results.append(Mapping(tech.id, tech.name, score, reasons, tech.tactics))
     return results
+
+
+def _name_hits(idx: _Index, lowered: str) -> list[tuple[str, list[tuple[int, float]]]]:
+    """Technique names spelled out in the text, matched as whole-word sequences."""
+    tokens = _NAME_WORD.findall(lowered)
+    found: dict[tuple[str, ...], list[tuple[int, float]]] = {}
+    for start in range(len(tokens)):
+        for size in range(1, min(idx.longest_name, len(tokens) - start) + 1):
+            key = tuple(tokens[start:start + size])
+            if key in idx.names:
+                found[key] = idx.names[key]
+    return [(" ".join(key), hits) for key, hits in found.items()]
 
 
 def _lexical_evidence(idx: _Index, query: list[str], number: int, surface: dict[str, str]) -> list[str]:
