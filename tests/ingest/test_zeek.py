@@ -192,6 +192,13 @@ def test_rita_truncated_logs_keep_the_good_lines_and_quarantine_the_cut_one(data
     events, bad = read(truncated / "conn.log")
     assert len(events) == 58 and [q.offset for q in bad] == [67]
     assert "9 columns where #fields declares 21" in bad[0].reason
+    # conn_top.log is conn.log with its header cut off: read by the stock conn layout.
+    top, bad_top = read(truncated / "conn_top.log")
+    assert [e["fields"] for e in top] == [e["fields"] for e in events]
+    assert {e["channel"] for e in top} == {"conn"} and [q.offset for q in bad_top] == [59]
+    assert "the stock conn layout has 21" in bad_top[0].reason
+    inp = Input(truncated / "conn_top.log")
+    assert READER.sniff(inp.name, inp.head())
     events, bad = read(truncated / "conn_json.log")
     assert len(events) == 3 and [q.offset for q in bad] == [4]
     assert "invalid JSON" in bad[0].reason

@@ -214,17 +214,28 @@ def log_spec(path: str | None) -> LogSpec:
                    tuple(_rule(c, s) for c, s in columns.items()), tuple(url) if url else None)
 
 
+@cache
+def headerless_layouts(path: str | None) -> dict[int, tuple[tuple[str, str], ...]]:
+    """Stock ``(name, type)`` layouts of a log type, by their number of columns."""
+    layouts = _mapping()["headerless"].get(path or "", [])
+    parsed = [tuple(tuple(item.rsplit(":", 1)) for item in layout.split()) for layout in layouts]
+    return {len(layout): layout for layout in parsed}
+
+
 def _known_paths() -> list[str]:
     return sorted(_mapping()["logs"], key=len, reverse=True)
 
 
 def path_from_name(name: str) -> str | None:
-    """The log type a file name implies: ``conn.log``, ``NASHUA_conn.log``, ``dns.15:00:00-16:00:00.log``."""
+    """The log type a file name implies.
+
+    ``conn.log``, ``dns.15:00:00-16:00:00.log``, ``NASHUA_conn.log``, ``ORIGINALdns.log`` (the
+    name ends with it), else ``conn_top.log`` (it starts the name); longest known name first.
+    """
     stem = name.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0].lower()
-    for path in _known_paths():
-        if stem.endswith(path):  # conn, NASHUA_conn, ORIGINALdns; longest name first
-            return path
-    return None
+    paths = _known_paths()
+    return next((p for p in paths if stem.endswith(p)), None) or \
+        next((p for p in paths if stem.startswith((p + "_", p + "-"))), None)
 
 
 def _direction(fields: Fields) -> str | None:
@@ -298,6 +309,7 @@ class TsvHeader:
     opened: datetime | None = None
     names: list[str] = field(default_factory=list)
     kinds: list[int] = field(default_factory=list)
+    assumed: bool = False  # no header was met: names and kinds are a stock layout
 
     def apply(self, line: str) -> None:
         if line.startswith("#separator"):
@@ -316,17 +328,31 @@ class TsvHeader:
         elif key == "open":
             self.opened = _open_time(value)
         elif key == "fields":
+            self.assumed = False
             self.names = value.split(self.separator)
             self.kinds = [_PLAIN] * len(self.names)
         elif key == "types":
-            types = value.split(self.separator)
-            self.kinds = [_KINDS.get(t, _LIST if t.startswith(("set[", "vector[")) else _PLAIN) for t in types]
+            self._types(value.split(self.separator))
+
+    def _types(self, types: list[str]) -> None:
+        self.kinds = [_KINDS.get(t, _LIST if t.startswith(("set[", "vector[")) else _PLAIN) for t in types]
+
+    def assume(self, path: str | None, text: str) -> bool:
+        """Take the stock layout of ``path`` that fits a data line met before any header."""
+        layout = headerless_layouts(path).get(len(text.split(self.separator)))
+        if layout is None:
+            return False
+        self.path, self.assumed = path, True
+        self.names = [name for name, _ in layout]
+        self._types([typ for _, typ in layout])
+        return True
 
     def record(self, text: str) -> tuple[Fields, Lists, datetime | None] | str:
         """The fields of one data line and its parsed ``ts``, or why it cannot be read."""
         values = text.split(self.separator)
         if len(values) != len(self.names):
-            return f"{len(values)} columns where #fields declares {len(self.names)}"
+            declared = f"the stock {self.path} layout has" if self.assumed else "#fields declares"
+            return f"{len(values)} columns where {declared} {len(self.names)}"
         fields: Fields = {}
         lists: Lists = {}
         ts: datetime | None = None
@@ -408,6 +434,10 @@ def _is_zeek_json(record: dict[str, Any], name: str) -> bool:
 
 # -- the reader ------------------------------------------------------------------------
 
+# Epoch ts then a connection uid: a Zeek TSV record even without its header.
+_HEADERLESS_LINE = re.compile(rb"\d{9,10}\.\d{6}\tC[A-Za-z0-9]{9,20}\t")
+
+
 class ZeekReader(Reader):
     source = "zeek"
     description = "Zeek logs: TSV (#fields headers) or JSON lines (stock or RockNSM), every log type"
@@ -416,6 +446,8 @@ class ZeekReader(Reader):
         if head.startswith((b"#separator", b"#fields\t")):
             return True
         first = head.lstrip().split(b"\n", 1)[0].strip()
+        if _HEADERLESS_LINE.match(first):  # a log whose header was cut off
+            return bool(headerless_layouts(path_from_name(name)))
         if not first.startswith(b"{"):
             return False
         try:
@@ -444,6 +476,8 @@ class ZeekReader(Reader):
                 if raw.startswith("{"):
                     yield self._json_line(raw, lineno, name_path)
                 else:
+                    if not header.names and header.assume(name_path, raw):
+                        spec = log_spec(name_path)
                     yield self._tsv_line(raw, lineno, header, spec)
 
     @staticmethod
