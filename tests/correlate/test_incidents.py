@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from socpilot.correlate import correlate, incident, list_incidents, set_status
+from socpilot.correlate import alerts_of, correlate, incident, list_incidents, set_status
 from socpilot.correlate.graph import AlertNode, EntityGraph
 from socpilot.correlate.risk import RiskContext, score
 from socpilot.correlate.settings import load_settings
@@ -66,6 +66,7 @@ def test_ids_are_stable_and_growing_together_merges_into_the_older_incident(b, w
     assert merged.merged_from == [newer] and report.merged == [newer]
     assert merged.alert_count == 3 and merged.tactics == ["execution", "discovery", "lateral-movement"]
     assert incident(workspace, newer).incident_id == older  # the old id still leads to the case
+    assert [a.id for a in alerts_of(workspace, newer)] == [first[0].id, first[1].id, bridge.id]
 
 
 def test_status_survives_reruns_and_closed_cases_reopen_on_new_activity(b, workspace, put_events) -> None:

@@ -1,7 +1,8 @@
 """Correlation and explanation: alerts become incidents, fleet-wide patterns and narratives.
 
 Public API (each takes a ``socpilot.api.Workspace``): ``correlate``, ``list_incidents``,
-``incident`` (the narrative document), ``show`` (rendered), ``set_status``, ``fleet_patterns``.
+``incident`` (the narrative document), ``show`` (rendered), ``alerts_of``, ``set_status``,
+``fleet_patterns``.
 """
 
 from socpilot.correlate.fleet import FleetPattern
@@ -9,6 +10,7 @@ from socpilot.correlate.incidents import Incident
 from socpilot.correlate.run import (
     CorrelationReport,
     IncidentNotFound,
+    alerts_of,
     correlate,
     fleet_patterns,
     incident,
@@ -19,5 +21,6 @@ from socpilot.correlate.run import (
 )
 from socpilot.correlate.schema import NarrativeDocument
 
-__all__ = ["CorrelationReport", "FleetPattern", "Incident", "IncidentNotFound", "NarrativeDocument", "correlate",
+__all__ = ["CorrelationReport", "FleetPattern", "Incident", "IncidentNotFound", "NarrativeDocument", "alerts_of",
+           "correlate",
            "fleet_patterns", "incident", "list_incidents", "set_status", "show", "stored_alerts"]

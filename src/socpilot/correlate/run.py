@@ -214,6 +214,15 @@ def _resolve(con: duckdb.DuckDBPyConnection, incident_id: str) -> Incident:
     raise IncidentNotFound(incident_id)
 
 
+def alerts_of(ws: Workspace, incident_id: str) -> list[Alert]:
+    """The alerts of an incident (a merged incident's id leads to the one it joined), in time order."""
+    con = ws.connect()
+    try:
+        return persist.incident_alerts(con, _resolve(con, incident_id).id, "catalog")
+    finally:
+        con.close()
+
+
 def incident(ws: Workspace, incident_id: str, **overrides: Any) -> NarrativeDocument:
     """The narrative document of an incident (a merged incident's id leads to the one it joined)."""
     settings = load_settings(**overrides)
