@@ -196,6 +196,22 @@ def test_invalid_line_and_event_without_timestamp_are_quarantined_and_the_rest_k
     assert events[1]["severity"] == 4 and events[1]["time"] - events[0]["time"] == timedelta(0)
 
 
+def test_flipped_bytes_in_real_eve_cost_only_the_damaged_record(data: Path, tmp_path: Path) -> None:
+    lines = (data / "suricata" / "elastic-beats" / "eve-small.log").read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b'"', b"\x00", 1)
+    damaged = tmp_path / "eve.json"
+    damaged.write_bytes(b"\n".join(lines))
+    events, bad = read(damaged)
+    assert len(events) == 7 and [q.offset for q in bad] == [4]
+    array = (data / "suricata" / "hassanabad-suricata-sample-data" / "honeypot-2018" / "alerts-only.json").read_bytes()
+    cut = tmp_path / "alerts.json"
+    cut.write_bytes(array[: len(array) // 2])
+    events, bad = read(cut)
+    assert 0 < len(events) < 44 and len(bad) == 1 and bad[0].offset == len(events) + 1
+    assert [e["finding_uid"] for e in events] == [e["finding_uid"] for e in read_clean(
+        data / "suricata" / "hassanabad-suricata-sample-data" / "honeypot-2018" / "alerts-only.json")][: len(events)]
+
+
 def test_eve_inputs_are_detected_and_zeek_json_is_not(data: Path) -> None:
     for path in (data / "suricata" / "elastic-beats" / "eve-small.log",
                  data / "suricata" / "hassanabad-suricata-sample-data" / "honeypot-2018" / "alerts-only.json"):

@@ -218,6 +218,17 @@ def test_truncated_gzip_keeps_the_lines_before_the_break_and_names_the_line(data
     assert bad[0].offset == events[-1]["offset"] + 1
 
 
+def test_flipped_bytes_in_a_real_log_cost_only_the_damaged_line(data: Path, tmp_path: Path) -> None:
+    text = gzip.decompress((data / "zeek" / "wrccdc2018" / "tsv" / "ssh.log.gz").read_bytes())
+    lines = text.split(b"\n")
+    lines[12] = lines[12].replace(b"\t", b"\xff", 1)  # a separator flipped into an invalid byte
+    damaged = tmp_path / "ssh.log"
+    damaged.write_bytes(b"\n".join(lines))
+    events, bad = read(damaged)
+    assert len(events) == 21 and [q.offset for q in bad] == [13]
+    assert "columns" in bad[0].reason and bad[0].head.startswith(lines[12][:20])
+
+
 def tsv_log(*data_lines: str, path: str = "conn") -> str:
     header = [
         "#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#unset_field\t-", f"#path\t{path}",

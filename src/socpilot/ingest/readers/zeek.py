@@ -474,11 +474,14 @@ class ZeekReader(Reader):
                     spec = log_spec(header.path or name_path)
                     continue
                 if raw.startswith("{"):
-                    yield self._json_line(raw, lineno, name_path)
+                    result = self._json_line(raw, lineno, name_path)
                 else:
                     if not header.names and header.assume(name_path, raw):
                         spec = log_spec(name_path)
-                    yield self._tsv_line(raw, lineno, header, spec)
+                    result = self._tsv_line(raw, lineno, header, spec)
+                if isinstance(result, Quarantined):  # keep the line's own bytes, not their decoding
+                    result = Quarantined.of(result.offset, result.reason, line.rstrip(b"\r\n"))
+                yield result
 
     @staticmethod
     def _tsv_line(raw: str, lineno: int, header: TsvHeader, spec: LogSpec) -> EventDict | Quarantined:
