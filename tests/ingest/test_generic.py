@@ -191,3 +191,10 @@ def test_time_comes_from_the_first_time_column_that_parses(tmp_path: Path) -> No
     [kept, bad] = list(GenericReader(mapping).read(Input(logs)))
     assert kept["time"] == datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
     assert isinstance(bad, Quarantined) and "garbage" in bad.reason
+
+
+def test_report_and_store_name_the_mappings_source(workspace: Workspace, tmp_path: Path) -> None:
+    report = workspace.ingest([write(tmp_path, "fw.csv", FIREWALL_CSV)],
+                              mapping=write(tmp_path, "fw.yaml", FIREWALL_MAPPING))
+    assert report.per_source() == {"acmefw": {"inputs": 1, "records": 2, "quarantined": 2}}
+    assert [s["source"] for s in workspace.status()["sources"]] == ["acmefw"]

@@ -24,7 +24,6 @@ _CSV_SUFFIXES = (".csv", ".tsv")
 
 
 class GenericReader(MappedJsonReader):
-    source = "generic"
     description = "JSON lines, JSON arrays or CSV with a user-supplied field mapping (--mapping FILE)"
     strict_time = True
 
@@ -33,6 +32,11 @@ class GenericReader(MappedJsonReader):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.mapping,))
+
+    @property
+    def source(self) -> str:  # type: ignore[override]
+        """The mapping's source name: what the events are stored and reported under."""
+        return self.mapping.source
 
     def sniff(self, name: str, head: bytes) -> bool:
         # Never guessed: any JSON or CSV would match. Chosen by --source generic or --mapping.
