@@ -65,7 +65,8 @@ class DaySinks:
         if f is None:
             path = self.raw / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            f = open(path, "w", encoding="utf-8", newline="\n", buffering=1 << 20)
+            # A modest buffer: a day holds one file per host open at once.
+            f = open(path, "w", encoding="utf-8", newline="\n", buffering=1 << 16)
             f.write(header)
             self.files[rel] = f
             self.paths.setdefault(source, []).append(rel)
