@@ -27,7 +27,7 @@ from socpilot.ingest.readers.cloudtrail import CloudTrailReader
 from socpilot.ingest.readers.entra import EntraReader
 from socpilot.ingest.readers.field_mapping import FieldMapping
 from socpilot.ingest.readers.generic import GenericReader
-from socpilot.ingest.readers.json_records import iter_json_records, unwrap_panther
+from socpilot.ingest.readers.json_records import iter_json_records, unwrap
 from socpilot.ingest.readers.okta import OktaReader
 
 DATA = Path(os.environ.get("SOCPILOT_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -36,7 +36,7 @@ TARGET = ">= 10,000/s per core (cloud logs are lower volume than host logs)"
 
 def _records(paths: list[Path]) -> list[dict[str, Any]]:
     """The vendor records of some files, Panther wrappers removed."""
-    return [unwrap_panther(item.record)[0] for path in paths for item in iter_json_records(Input(path))
+    return [unwrap(item.record)[0] for path in paths for item in iter_json_records(Input(path))
             if not hasattr(item, "reason")]
 
 

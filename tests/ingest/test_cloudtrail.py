@@ -215,3 +215,20 @@ def test_hostile_documents_cost_only_their_bad_parts(data: Path, tmp_path: Path)
     events, bad = read(lines)
     assert [e["cloud_action"] for e in events] == [records[0]["eventName"], records[1]["eventName"]]
     assert [q.offset for q in bad] == [2]
+
+
+def test_eventbridge_envelopes_are_opened(data: Path, tmp_path: Path) -> None:
+    records = orjson.loads((cloudtrail(data) / "stratus-red-team-detonation-logs" /
+                            "aws.persistence.iam-create-admin-user.json").read_bytes())
+    path = tmp_path / "bus.jsonl"
+    path.write_bytes(b"".join(orjson.dumps({
+        "version": "0", "id": str(n), "detail-type": "AWS API Call via CloudTrail", "source": "aws.iam",
+        "account": r["recipientAccountId"], "time": r["eventTime"], "region": r["awsRegion"], "resources": [],
+        "detail": r}) + b"\n" for n, r in enumerate(records)))
+    inp = Input(path)
+    reader = detect_reader(inp.name, inp.head())
+    assert reader is not None and reader.source == "cloudtrail"
+    events, bad = read(path)
+    assert bad == [] and [e["cloud_action"] for e in events] == [r["eventName"] for r in records]
+    assert events[0]["fields"]["eventSource"] == "iam.amazonaws.com" and "detail-type" not in events[0]["fields"]
+    assert events[0]["raw"] == path.read_bytes().splitlines()[0].decode()  # the line, envelope and all

@@ -38,6 +38,7 @@ RECORDS_PREFIX = re.compile(r'\s*\{\s*"Records"\s*:\s*\[')
 _DECODER = json.JSONDecoder()
 # Panther's rule-test wrapper: {"rule_id", "test_name", "expected_result", "log_type", "log"}.
 _PANTHER_KEYS = frozenset({"rule_id", "log_type", "log"})
+_EVENTBRIDGE_KEYS = frozenset({"detail-type", "source", "detail"})
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,18 @@ def canonical_raw(record: dict[str, Any]) -> str:
     return orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def unwrap_panther(record: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """The vendor record inside a Panther test wrapper, and the wrapper's log type."""
+def unwrap(record: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The vendor record inside an envelope, and the envelope's log type if it names one.
+
+    Envelopes: Panther's rule-test wrapper (its ``log_type``), and Amazon EventBridge
+    events (``{"detail-type", "source", "detail": {...}}``, how CloudTrail and Okta
+    events reach a bus). Any other record is its own vendor record.
+    """
     if _PANTHER_KEYS <= record.keys() and isinstance(record["log"], dict):
         log_type = record.get("log_type")
         return record["log"], log_type if isinstance(log_type, str) else None
+    if _EVENTBRIDGE_KEYS <= record.keys() and isinstance(record["detail"], dict):
+        return record["detail"], None
     return record, None
 
 

@@ -22,7 +22,7 @@ from socpilot.ingest.readers.field_mapping import (
     flatten,
     source_fields,
 )
-from socpilot.ingest.readers.json_records import JsonRecord, first_record, iter_json_records, unwrap_panther
+from socpilot.ingest.readers.json_records import JsonRecord, first_record, iter_json_records, unwrap
 
 
 class MappedJsonReader(Reader):
@@ -37,7 +37,7 @@ class MappedJsonReader(Reader):
         record = first_record(head)
         if record is None:
             return False
-        log, log_type = unwrap_panther(record)
+        log, log_type = unwrap(record)
         if log_type is not None:
             return log_type in self.panther_log_types
         return self.recognises(log)
@@ -59,8 +59,8 @@ class MappedJsonReader(Reader):
 
     def normalize(self, item: JsonRecord) -> EventDict | Quarantined:
         """One record as an Event dict, or quarantined with the reason it could not be."""
-        # Panther's test wrapper is unwrapped; its ``p_*`` fields stay in ``fields``.
-        record, log_type = unwrap_panther(item.record)
+        # Envelopes (Panther tests, EventBridge) are unwrapped; Panther's ``p_*`` fields stay in ``fields``.
+        record, log_type = unwrap(item.record)
         try:
             mapping = self.mapping_for(record, log_type)
             record = mapping.canonicalize(expand_json(record, mapping.json_columns))
