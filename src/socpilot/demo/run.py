@@ -138,16 +138,11 @@ def ground_truth(manifest: DemoManifest) -> list[dict[str, Any]]:
 
 def stage_coverage(ws: Workspace, manifest: DemoManifest, incident_id: str) -> dict[str, Any]:
     """Which attack stages the incident's alerts cite events of (the demo's score against its own truth)."""
-    list_incidents = _entry("socpilot.correlate.run", "list_incidents")
-    stored = _entry("socpilot.correlate.run", "stored_alerts")
-    if list_incidents is None or stored is None:
+    alerts_of = _entry("socpilot.correlate.run", "alerts_of")
+    if alerts_of is None:
         return {}
-    inc = next((i for i in list_incidents(ws) if i.id == incident_id), None)
-    if inc is None:
-        return {}
-    wanted = set(inc.alert_ids)
-    cited = {e for a in stored(ws) if a.id in wanted for e in a.event_ids}
+    cited = {e for a in alerts_of(ws, incident_id) for e in a.event_ids}
     truth = ground_truth(manifest)
-    stages = sorted({t["stage"] for t in truth if t["id"] in cited})
-    return {"stages": stages, "stages_total": len({t["stage"] for t in truth}),
+    return {"stages": sorted({t["stage"] for t in truth if t["id"] in cited}),
+            "stages_total": len({t["stage"] for t in truth}),
             "attack_events_cited": sum(1 for t in truth if t["id"] in cited), "attack_events": len(truth)}
