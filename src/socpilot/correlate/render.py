@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from socpilot.correlate.schema import NarrativeDocument
+from socpilot.correlate.schema import AlertSummary, NarrativeDocument
 
 FORMATS = ("text", "md", "json", "html")
 _KIND_MARK = {"known": "KNOWN", "inferred": "INFERRED", "missing": "MISSING"}
@@ -48,6 +50,30 @@ def _md_id(value: str) -> str:
     return f"`{value}`" if _SAFE_ID.match(value) else md_escape(value)
 
 
+@dataclass(frozen=True)
+class RuleRow:
+    """The alerts of one rule in an incident, as one row: incidents can hold thousands of alerts."""
+
+    rule_title: str
+    rule_level: str
+    rule_source: str
+    rule_author: str | None
+    alerts: int
+    events: int
+    first_alert: str
+    first_time: datetime
+
+
+def rule_rows(doc: NarrativeDocument) -> list[RuleRow]:
+    groups: dict[str, list[AlertSummary]] = {}
+    for alert in doc.alerts:
+        groups.setdefault(alert.rule_id, []).append(alert)
+    rows = [RuleRow(g[0].rule_title, g[0].rule_level, g[0].rule_source, g[0].rule_author, len(g),
+                    sum(a.count for a in g), min(g, key=lambda a: a.first_time).id, min(a.first_time for a in g))
+            for g in groups.values()]
+    return sorted(rows, key=lambda r: (r.first_time, r.rule_title))
+
+
 def _cites(ids: list[str], more: int) -> str:
     return ", ".join(ids) + (f" (+{more} more)" if more else "")
 
@@ -69,10 +95,11 @@ def to_text(doc: NarrativeDocument) -> str:
         lines.append(f"  [{_KIND_MARK[s.kind]}] {s.text}")
         lines.append(f"      evidence: {_cites(s.event_ids, s.more_events)}"
                      + (f"; alerts: {', '.join(s.alert_ids)}" if s.alert_ids else ""))
-    lines += ["", "Alerts"]
-    for a in doc.alerts:
-        author = f", rule by {a.rule_author}" if a.rule_author else ""
-        lines.append(f"  {a.id}  [{a.rule_level}] {a.rule_title} x{a.count} ({a.rule_source}{author})")
+    lines += ["", f"Alerts ({len(doc.alerts)}, by rule)"]
+    for r in rule_rows(doc):
+        author = f", rule by {r.rule_author}" if r.rule_author else ""
+        lines.append(f"  {r.first_alert}  [{r.rule_level}] {r.rule_title}: {r.alerts} alerts, {r.events} events"
+                     f" ({r.rule_source}{author})")
     lines += ["", f"Timeline ({len(doc.timeline)} entries; times on the host clock)"]
     for e in doc.timeline:
         ref = e.alert_id or e.event_id
@@ -100,9 +127,10 @@ def to_markdown(doc: NarrativeDocument) -> str:
     for s in doc.sentences:
         cites = ", ".join(_md_id(i) for i in s.event_ids) + (f" \\(\\+{s.more_events} more\\)" if s.more_events else "")
         lines.append(f"- **{_KIND_MARK[s.kind].title()}:** {e(s.text)} — evidence: {cites}")
-    lines += ["", "## Alerts", "", "| alert | level | rule | count | author |", "|---|---|---|---|---|"]
-    for a in doc.alerts:
-        lines.append(f"| {_md_id(a.id)} | {e(a.rule_level)} | {e(a.rule_title)} | {a.count} | {e(a.rule_author or '')} |")
+    lines += ["", "## Alerts", "", "| first alert | level | rule | alerts | events | author |", "|---|---|---|---|---|---|"]
+    for r in rule_rows(doc):
+        lines.append(f"| {_md_id(r.first_alert)} | {e(r.rule_level)} | {e(r.rule_title)} | {r.alerts} | {r.events} | "
+                     f"{e(r.rule_author or '')} |")
     lines += ["", "## Timeline", "", "| time (host clock) | source | what | ref |", "|---|---|---|---|"]
     for t in doc.timeline:
         lines.append(f"| {t.aligned_time:%Y-%m-%d %H:%M:%S} | {e(t.source)} | {e(t.summary)} | "
@@ -117,7 +145,8 @@ def _html_env() -> Environment:
 
 
 def to_html(doc: NarrativeDocument) -> str:
-    return _html_env().get_template("incident.html").render(doc=doc, marks=_KIND_MARK, inert=inert)
+    return _html_env().get_template("incident.html").render(doc=doc, rules=rule_rows(doc), marks=_KIND_MARK,
+                                                            inert=inert)
 
 
 def render(doc: NarrativeDocument, fmt: str = "text") -> str:
