@@ -139,3 +139,16 @@ def test_auto_detected_end_to_end_and_valid_against_the_event_model(data: Path, 
         ids = {row[0] for row in con.execute("SELECT id FROM events").fetchall()}
     assert count == 86
     assert event_id("okta", first_line) in ids
+
+
+def test_target_user_is_the_user_among_the_targets(tmp_path: Path) -> None:
+    record = {"published": "2024-05-02T18:46:21.121Z", "eventType": "application.user_membership.add",
+              "actor": {"alternateId": "admin@acme.io", "type": "User"}, "outcome": {"result": "SUCCESS"},
+              "target": [{"type": "AppInstance", "alternateId": "Salesforce"},
+                         {"type": "User", "alternateId": "bob@acme.io"}]}
+    path = tmp_path / "okta.json"
+    path.write_bytes(orjson.dumps([record, {**record, "target": [{"type": "AppInstance", "alternateId": "x"}]}]))
+    with_user, without_user = read(path)[0]
+    assert with_user["target_user_name"] == "bob@acme.io" and with_user["user_name"] == "admin@acme.io"
+    assert without_user.get("target_user_name") is None
+    assert with_user["class_name"] == "api" and with_user["auth_outcome"] == "success"

@@ -1,7 +1,8 @@
 """Okta System Log: JSON lines or arrays, as the API, exports and Panther's tests give them.
 
-The mapping is data (``mappings/okta.yaml``); this file adds the MFA evidence a
-mapping cannot express: an ``auth_via_mfa`` event, or a factor named in the debug data.
+The mapping is data (``mappings/okta.yaml``); this file adds what a mapping cannot
+express: MFA evidence (an ``auth_via_mfa`` event, a factor named in the debug data)
+and the targeted user among targets of several types.
 """
 
 from __future__ import annotations
@@ -32,3 +33,9 @@ class OktaReader(MappedJsonReader):
         code = event.get("event_code") or ""
         if code.startswith("user.authentication.auth_via_mfa") or first(flat, ["debugContext.debugData.factor"]):
             event["auth_mfa"] = True
+        # The targeted user, wherever it sits among the targets (apps, groups, policies).
+        targets = record.get("target")
+        for target in targets if isinstance(targets, list) else []:
+            if isinstance(target, dict) and target.get("type") == "User" and target.get("alternateId"):
+                event["target_user_name"] = str(target["alternateId"])
+                break
