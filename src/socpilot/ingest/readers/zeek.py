@@ -4,8 +4,9 @@ Both formats become the same event: ``fields`` holds the record under Zeek's own
 dotted names (what Sigma's zeek rules name) as text, and the columns of
 ``socpilot.model.Event`` are filled by the per-log-type mapping in ``zeek.yaml``.
 Field text follows one convention whatever the format, so a TSV log and its JSON
-twin give the same values: booleans ``true``/``false``, JSON floats with Zeek's
-six decimals, sets and vectors joined with ``,``, unset fields absent, empty ones ``''``.
+twin give the same values: booleans ``true``/``false``, times (``ts``, and TSV
+``time`` columns) as Zeek's JSON ISO text, floats with Zeek's six decimals, sets and
+vectors joined with ``,``, escapes undone, unset fields absent, empty ones ``''``.
 """
 
 from __future__ import annotations
@@ -144,11 +145,13 @@ def _outcome(text: str) -> str | None:
 
 
 def _principal_user(text: str) -> str | None:
-    return text.rpartition("/")[0] or None if "/" in text else text or None
+    user, slash, _ = text.rpartition("/")  # the realm follows the last "/": host/name/REALM
+    return (user if slash else text) or None
 
 
 def _principal_realm(text: str) -> str | None:
-    return text.rpartition("/")[2] or None if "/" in text else None
+    _, slash, realm = text.rpartition("/")
+    return realm if slash and realm else None
 
 
 _TRANSFORMS: dict[str, Callable[[str], Any]] = {
