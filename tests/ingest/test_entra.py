@@ -116,6 +116,9 @@ def test_azure_activity_is_api_activity_with_caller_address_without_port(data: P
         assert e["cloud_action"] == e["fields"].get("operationName.value", e["fields"]["operationName"])
     with_ip = [e for e in events if e["fields"].get("callerIpAddress")]
     assert len(with_ip) == 177 and all(e["src_ip"] for e in with_ip)
+    # status_detail says why a call failed, and only then
+    assert {e.get("status_detail") for e in events if e.get("auth_outcome") == "success"} == {None}
+    assert sorted(e["status_detail"] for e in events if e.get("status_detail")) == ["403"] * 7 + ["409"] * 3
     blob = next(e for e in events if e["fields"].get("callerIpAddress") == "5.5.5.5:28915")
     assert blob["src_ip"] == "5.5.5.5" and blob["cloud_action"] == "DeleteBlob"
     assert blob["user_agent"].startswith("AZURECLI/2.79.0")
