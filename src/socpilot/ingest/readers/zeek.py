@@ -508,7 +508,8 @@ class ZeekReader(Reader):
         if not isinstance(record, dict):
             return Quarantined.of(lineno, f"line {lineno}: a JSON {type(record).__name__}, not a Zeek record", raw)
         ts = parse_time(record.get("ts"))
-        time = ts or parse_time(record.get("_write_ts"))
+        # Without ts (loaded_scripts), the writer's time; a log shipper's @timestamp last.
+        time = ts or parse_time(record.get("_write_ts")) or parse_time(record.get("@timestamp"))
         if time is None:
             return Quarantined.of(lineno, f"line {lineno}: Zeek record without a usable ts", raw)
         path = _json_path(record, name_path)
