@@ -49,3 +49,10 @@ def test_unknown_ids_and_formats_fail_with_a_message(workspace, put_events, b) -
     missing = runner.invoke(app, ["show", "inc-000000000000", "--home", home])
     assert missing.exit_code == 1 and "no incident" in missing.output
     assert runner.invoke(app, ["show", "inc-000000000000", "--format", "pdf", "--home", home]).exit_code == 2
+
+
+def test_incident_tables_print_markup_in_log_values_as_text(workspace, put_events, b) -> None:
+    ev = put_events([b.event("windows", b.t0, C.PROCESS, host_name="[red]WS1[/red]", process_cmd="x")])
+    correlate(workspace, [b.alert("r", ev, "high", ["execution"])])
+    out = CliRunner().invoke(app, ["incidents", "--home", str(workspace.home)], env={"COLUMNS": "240"}).output
+    assert "[red]ws1[/red]" in out

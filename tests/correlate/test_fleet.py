@@ -25,6 +25,8 @@ def test_one_command_line_on_fifty_hosts_is_one_pattern_not_fifty_incidents(b, w
     assert pattern.value == UPDATER.lower()  # whitespace differences do not split it
     assert pattern.first_seen == b.t0 and pattern.last_seen == b.t0 + b.minutes(49 * 7)
     assert report.alerts_in_patterns == 50
+    assert pattern.summary() == ("\"Unsigned updater\" matched the same command line on 50 hosts since "
+                                 "Monday 2026-03-02 09:00 UTC (50 alerts).")
 
     [case] = list_incidents(workspace)  # only the one-off download is an incident
     assert case.hosts == ["ws007"] and case.alert_count == 1

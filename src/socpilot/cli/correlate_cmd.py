@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from socpilot.api import Workspace
 from socpilot.cli.app import HomeOption, JsonOption, app, console, emit_json, err_console
@@ -21,6 +22,11 @@ from socpilot.correlate import (
 )
 from socpilot.correlate.incidents import STATUSES
 from socpilot.correlate.render import FORMATS, inert
+
+
+def _cell(value: str) -> Text:
+    """A table cell that shows log-derived text as it is: rich markup in it is not interpreted."""
+    return Text(inert(value))
 
 
 @app.command("correlate")
@@ -62,11 +68,10 @@ def incidents_command(
             emit_json([p.model_dump(mode="json") for p in found])
             return
         table = Table(title=f"{len(found)} fleet-wide patterns")
-        for col in ("id", "hosts", "alerts", "since", "rule", "kind", "value"):
+        for col in ("id", "spread", "value"):
             table.add_column(col)
         for p in found:
-            table.add_row(p.id, str(p.host_count), str(p.alert_count), f"{p.first_seen:%Y-%m-%d %H:%M}",
-                          inert(p.rule_title), p.kind, inert(p.value)[:80])
+            table.add_row(p.id, _cell(p.summary()), _cell(p.value[:100]))
         console.print(table)
         return
     incidents = [i for i in list_incidents(ws) if status is None or i.status == status]
@@ -78,7 +83,7 @@ def incidents_command(
         table.add_column(col)
     for i in incidents:
         table.add_row(i.id, i.severity, f"{i.risk:g}", i.status, str(i.alert_count), f"{i.first_seen:%Y-%m-%d %H:%M}",
-                      " > ".join(i.tactics), inert(i.title))
+                      " > ".join(i.tactics), _cell(i.title))
     console.print(table)
 
 

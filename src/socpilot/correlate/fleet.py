@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from socpilot.correlate.entities import normalise_domain, normalise_hash, normalise_ip
 from socpilot.correlate.graph import AlertNode
+from socpilot.correlate.templates import fill, template
 
 _SPACES = re.compile(r"\s+")
 
@@ -35,6 +36,12 @@ class FleetPattern(BaseModel):
     last_seen: datetime
     alert_ids: list[str]
     event_ids: list[str]
+
+    def summary(self) -> str:
+        """One line with the spread: ``"Rule" matched the same command line on 214 hosts since Tuesday ...``."""
+        alerts = f"{self.alert_count} alert" + ("" if self.alert_count == 1 else "s")
+        return fill(template("incident")["fleet_summary"], rule=self.rule_title, kind=self.kind.replace("_", " "),
+                    count=self.host_count, since=self.first_seen.strftime("%A %Y-%m-%d %H:%M UTC"), alerts=alerts)
 
 
 def _basename(path: str) -> str:
