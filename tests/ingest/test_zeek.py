@@ -302,6 +302,16 @@ def test_intel_matches_are_detections_in_tsv_and_rocknsm_json(tmp_path: Path) ->
     assert files["fields"]["seen_bytes"] == "10"  # a plain name: only intel's seen_ was Zeek's seen.
 
 
+def test_a_types_line_shorter_than_fields_costs_no_column(tmp_path: Path) -> None:
+    log = tmp_path / "conn.log"
+    log.write_text("#separator \\x09\n#path\tconn\n#fields\tts\tuid\tlocal_orig\tservice\n#types\ttime\tstring\tbool\n"
+                   "1700000000.0\tCz1\tT\tdns\n")
+    (event,), bad = read(log)
+    assert bad == [] and event["fields"] == {"ts": "2023-11-14T22:13:20.000000Z", "uid": "Cz1",
+                                             "local_orig": "true", "service": "dns"}
+    assert event["app_protocol"] == "dns"
+
+
 def test_json_line_that_is_invalid_is_quarantined_and_the_rest_kept(tmp_path: Path) -> None:
     log = tmp_path / "dns.log"
     log.write_text(

@@ -338,7 +338,9 @@ class TsvHeader:
             self._types(value.split(self.separator))
 
     def _types(self, types: list[str]) -> None:
-        self.kinds = [_KINDS.get(t, _LIST if t.startswith(("set[", "vector[")) else _PLAIN) for t in types]
+        kinds = [_KINDS.get(t, _LIST if t.startswith(("set[", "vector[")) else _PLAIN) for t in types]
+        # A #types line that does not match #fields must not cost columns: the rest read as text.
+        self.kinds = (kinds + [_PLAIN] * len(self.names))[: len(self.names)]
 
     def assume(self, path: str | None, text: str) -> bool:
         """Take the stock layout of ``path`` that fits a data line met before any header."""
