@@ -232,3 +232,10 @@ def test_eventbridge_envelopes_are_opened(data: Path, tmp_path: Path) -> None:
     assert bad == [] and [e["cloud_action"] for e in events] == [r["eventName"] for r in records]
     assert events[0]["fields"]["eventSource"] == "iam.amazonaws.com" and "detail-type" not in events[0]["fields"]
     assert events[0]["raw"] == path.read_bytes().splitlines()[0].decode()  # the line, envelope and all
+
+
+def test_an_api_call_failed_exactly_when_it_has_an_error(data: Path) -> None:
+    calls = [e for e in read_folder(cloudtrail(data)) if e["class_name"] == "api" and e.get("cloud_action")]
+    failed = [e for e in calls if e["auth_outcome"] == "failure"]
+    assert len(calls) == 764 and len(failed) == 104
+    assert all((e.get("status_detail") is not None) == (e["auth_outcome"] == "failure") for e in calls)

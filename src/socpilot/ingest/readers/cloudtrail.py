@@ -2,7 +2,7 @@
 
 The field mapping is data (``mappings/cloudtrail.yaml``); this file adds what a
 mapping cannot say: the outcome of an API call is implied (failure only when an
-``errorCode`` is present), and an assumed role's user is the session named in its ARN.
+error code or message is present), and an assumed role's user is the session named in its ARN.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ class CloudTrailReader(MappedJsonReader):
         if name:
             event["user_name"] = name
         if event.get("auth_outcome") is None and event.get("cloud_action"):
-            # CloudTrail writes errorCode only for calls that failed
-            event["auth_outcome"] = "failure" if first(flat, ["errorCode"]) else "success"
+            # CloudTrail writes errorCode and errorMessage only for calls that failed
+            event["auth_outcome"] = "failure" if first(flat, ["errorCode", "errorMessage"]) else "success"
 
 
 def _arn_user(arn: str | None) -> str | None:
