@@ -73,6 +73,7 @@ def test_user_source_ip_and_outcome_are_filled_wherever_the_record_has_them(data
             assert e["src_ip"] == ip
             counts["ip"] += 1
         assert e["auth_outcome"] in ("success", "failure"), f
+        assert e["auth_outcome"] == "failure" or e.get("status_detail") is None
         if e["class_uid"] == EventClass.AUTHENTICATION:
             code = f.get("properties.status.errorCode") or f.get("resultType")
             assert e["auth_outcome"] == ("success" if code in ("0", "Success") else "failure"), code

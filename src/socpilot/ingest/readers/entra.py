@@ -39,6 +39,8 @@ class EntraReader(MappedJsonReader):
             event["auth_mfa"] = any(method not in single for method in methods)
         if event.get("user_agent") is None:
             event["user_agent"] = _extended_property(record, "UserAgent")
+        if event.get("auth_outcome") == "success":  # a reason text on success is no failure reason
+            event.pop("status_detail", None)
 
 
 def _family(record: dict[str, Any]) -> str | None:
