@@ -239,3 +239,16 @@ def test_an_api_call_failed_exactly_when_it_has_an_error(data: Path) -> None:
     failed = [e for e in calls if e["auth_outcome"] == "failure"]
     assert len(calls) == 764 and len(failed) == 104
     assert all((e.get("status_detail") is not None) == (e["auth_outcome"] == "failure") for e in calls)
+
+
+def test_truncated_gzipped_delivery_file_keeps_the_records_before_the_break(data: Path, tmp_path: Path) -> None:
+    whole = (cloudtrail(data) / "panther-test-scenarios" / "compromised-root-creds" /
+             "attacker_cloudtrail.json").read_bytes()  # one line, as AWS delivers them
+    packed = gzip.compress(whole)
+    path = tmp_path / "delivery.json.gz"
+    path.write_bytes(packed[: len(packed) * 7 // 10])
+    events, bad = read(path)
+    names = [r["eventName"] for r in orjson.loads(whole)["Records"]]
+    assert 0 < len(events) < len(names) and [e["cloud_action"] for e in events] == names[:len(events)]
+    assert len(bad) == 2
+    assert "Records document is truncated" in bad[0].reason and "compressed stream is broken" in bad[1].reason

@@ -157,6 +157,11 @@ def iter_json_records(inp: Input) -> Iterator[JsonRecord | Quarantined]:
     lines = iter_utf8_lines(inp)
     for item in lines:
         if isinstance(item, Quarantined):
+            # Broken before the first line ended: a one-line document (a CloudTrail delivery
+            # file) cut short. Its bytes up to the break still hold whole records.
+            data = inp.head(MAX_DOCUMENT_BYTES)
+            if len(data) < MAX_DOCUMENT_BYTES and data.strip():
+                yield from _salvage(data.removeprefix(_BOM).decode("utf-8", "replace"))
             yield item
             continue
         lineno, line = item
