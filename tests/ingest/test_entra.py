@@ -151,6 +151,21 @@ def test_log_analytics_audit_rows_with_json_text_columns_normalize(data: Path) -
     assert all("OperationName" in e["fields"] for e in events)  # the table's own spelling, as rules name it
 
 
+def test_exchange_mailbox_access_from_the_golden_saml_story_is_m365_activity(data: Path) -> None:
+    zipped = data / "windows-json" / "otrf" / "compound" / "GoldenSAMLADFSMailAccess" / "OfficeActivityEvents.Zip"
+    inp = Input(zipped, "OfficeActivityEvents.json")
+    reader = detect_reader(inp.name, inp.head())
+    assert reader is not None and reader.source == "entra"
+    [event] = list(READER.read(inp))
+    assert (event["source"], event["product"], event["class_name"]) == ("m365", "m365", "api")
+    assert (event["cloud_action"], event["channel"]) == ("MailItemsAccessed", "Exchange")
+    assert (event["user_name"], event["src_ip"], event["auth_outcome"]) == ("pgustavo@simulandlabs.com", "1.2.3.4",
+                                                                             "success")
+    assert event["time"].isoformat() == "2021-08-02T13:32:07+00:00"
+    assert event["fields"]["OperationProperties.Name"] == '["MailAccessType","IsThrottled"]'  # JSON text, opened
+    Event.model_validate({**event, "id": "x"})
+
+
 def test_invalid_line_is_quarantined_and_the_rest_kept(data: Path, tmp_path: Path) -> None:
     lines = (azure(data) / "elastic-integrations" / "signinlogs" / "test-signinlogs-raw.log").read_bytes().splitlines()
     path = tmp_path / "signins.log"

@@ -1,9 +1,10 @@
-"""Microsoft Entra ID and Azure: sign-in and audit logs, Azure activity logs, M365 directory audit.
+"""Microsoft Entra ID, Azure and Microsoft 365: sign-in and audit logs, activity logs, M365 audit.
 
-Three record families share one reader because they arrive mixed (one Event Hub
-export, one Panther log type): diagnostic sign-in/audit records, Azure Monitor
-activity records (``source="azure"``) and Office 365 management-activity records
-of the AzureActiveDirectory workload. Each has its own mapping in
+Four record families share one reader because they arrive mixed (one Event Hub
+export, one Panther log type, one Sentinel workspace): diagnostic sign-in/audit
+records, Azure Monitor activity records (``source="azure"``), Office 365
+management-activity records of the AzureActiveDirectory workload, and those of the
+other workloads (Exchange, SharePoint, Teams: ``source="m365"``). Each has its own mapping in
 ``mappings/entra.yaml``; this file picks the mapping and adds the MFA and user
 agent evidence that sits in lists of steps or name/value pairs.
 """
@@ -21,7 +22,7 @@ _DATA = "entra"
 
 class EntraReader(MappedJsonReader):
     source = "entra"
-    description = "Microsoft Entra ID sign-in and audit logs, Azure activity logs, M365 AzureActiveDirectory audit"
+    description = "Microsoft Entra ID sign-in and audit logs, Azure activity logs, Microsoft 365 audit"
 
     panther_log_types = frozenset(builtin_document(_DATA)["panther_log_types"])
 
@@ -46,8 +47,9 @@ class EntraReader(MappedJsonReader):
 def _family(record: dict[str, Any]) -> str | None:
     """Which mapping a record takes, from its keys; None if it is not an Entra/Azure record."""
     keys = {k.lower(): k for k in record}
-    if "workload" in keys and "operation" in keys:
-        return "m365" if record[keys["workload"]] == "AzureActiveDirectory" else None
+    workload = keys.get("workload") or keys.get("officeworkload")
+    if workload and "operation" in keys:
+        return "m365" if record[workload] == "AzureActiveDirectory" else "m365_activity"
     if "operationname" not in keys or not keys.keys() & {"category", "resourceid"}:
         return None
     category = record.get(keys.get("category", ""))
