@@ -44,8 +44,9 @@ class Workspace:
     def status(self) -> dict[str, Any]:
         with self.store.catalog(read_only=True) as con:
             sources = con.execute(
-                """SELECT p.source, sum(p.rows), min(p.min_time), max(p.max_time), count(DISTINCT p.input_key)
-                   FROM parts p GROUP BY p.source ORDER BY p.source"""
+                """SELECT p.source, sum(p.rows), min(p.min_time), max(p.max_time),
+                          (SELECT count(*) FROM inputs i WHERE i.source = p.source AND i.records > 0)
+                   FROM parts p GROUP BY p.source ORDER BY p.source"""  # inputs from the catalog: small ones share parts
             ).fetchall()
             quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()
         return {

@@ -76,9 +76,9 @@ class IngestReport:
         }
 
 
-def read_input(inp: Input, key: str, staging: Path, source: str | None,
+def read_input(inp: Input, key: str, writer: PartWriter, source: str | None,
                mapping: FieldMapping | None = None) -> InputResult:
-    """Read one input completely into staged parts. Runs in a worker process."""
+    """Read one input completely into a part writer. Runs in a worker process."""
     started = time.perf_counter()
     result = InputResult(inp.display, key)
     try:
@@ -92,7 +92,6 @@ def read_input(inp: Input, key: str, staging: Path, source: str | None,
                           "or a generic mapping file if it is a log")
         return result
     result.source = reader.source
-    writer = PartWriter(staging, key[:16])
     seen: dict[str, int] = {}
     display = inp.display
     try:
@@ -114,9 +113,50 @@ def read_input(inp: Input, key: str, staging: Path, source: str | None,
             result.records += 1
     except Exception as exc:  # a reader bug must not cost the other inputs
         result.quarantined.append(Quarantined.of(result.records, f"reader {reader.source} failed: {exc!r}", b""))
-    result.parts = writer.close()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def read_group(group: list[tuple[Input, str]], staging: Path, source: str | None,
+               mapping: FieldMapping | None = None) -> list[InputResult]:
+    """Read inputs into shared parts. Runs in a worker process.
+
+    Small inputs share parts (a Parquet file costs ~4 ms to write and every query pays
+    per file); the group is committed in one transaction, its parts listed under its
+    first stored input, so the group becomes visible whole or not at all.
+    """
+    writer = PartWriter(staging, group[0][1][:16])
+    results = [read_input(inp, key, writer, source, mapping) for inp, key in group]
+    parts = writer.close()
+    stored = [r for r in results if r.source is not None and r.skipped is None]
+    if stored:
+        stored[0].parts = parts
+    return results
+
+
+GROUP_BYTES = 4 << 20  # inputs smaller than this (on disk) are read together
+GROUP_INPUTS = 64
+
+
+def plan_groups(todo: list[tuple[Input, str]], sizes: dict[Path, int]) -> list[list[tuple[Input, str]]]:
+    """Largest inputs first, each alone; then the small ones packed into groups."""
+    ordered = sorted(todo, key=lambda t: -sizes[t[0].path])
+    groups: list[list[tuple[Input, str]]] = []
+    small: list[tuple[Input, str]] = []
+    small_bytes = 0
+    for item in ordered:
+        size = sizes[item[0].path]
+        if size >= GROUP_BYTES:
+            groups.append([item])
+            continue
+        if small and (small_bytes + size > GROUP_BYTES or len(small) >= GROUP_INPUTS):
+            groups.append(small)
+            small, small_bytes = [], 0
+        small.append(item)
+        small_bytes += size
+    if small:
+        groups.append(small)
+    return groups
 
 
 ProgressFn = Callable[[InputResult, int, int], None]
@@ -134,8 +174,8 @@ class _CommitBatch:
         self.last = time.perf_counter()
         self.done = 0
 
-    def add(self, result: InputResult, con: duckdb.DuckDBPyConnection) -> None:
-        self.waiting.append(result)
+    def add(self, results: list[InputResult], con: duckdb.DuckDBPyConnection) -> None:
+        self.waiting.extend(results)  # a group goes into one transaction
         if len(self.waiting) >= COMMIT_EVERY_INPUTS or time.perf_counter() - self.last >= COMMIT_EVERY_SECONDS:
             self.flush(con)
 
@@ -156,14 +196,14 @@ class _CommitBatch:
                 self.progress(r, self.done, self.total)
 
 
-def _outcome(fut: Future[InputResult], inp: Input, key: str) -> InputResult:
-    """A worker's result; a worker that died (killed, out of memory) costs only its input,
-    which stays un-ingested so the next run retries it."""
+def _outcome(fut: Future[list[InputResult]], group: list[tuple[Input, str]]) -> list[InputResult]:
+    """A worker's results; a worker that died (killed, out of memory) costs only its inputs,
+    which stay un-ingested so the next run retries them."""
     try:
         return fut.result()
     except Exception as exc:
-        return InputResult(inp.display, key, skipped=f"{inp.display}: worker failed ({exc!r}); "
-                           "nothing of it was stored, run the ingest again")
+        return [InputResult(inp.display, key, skipped=f"{inp.display}: worker failed ({exc!r}); "
+                            "nothing of it was stored, run the ingest again") for inp, key in group]
 
 
 def ingest(paths: Iterable[Path], store: Store, source: str | None = None,
@@ -194,24 +234,22 @@ def ingest(paths: Iterable[Path], store: Store, source: str | None = None,
     total = len(todo)
 
     batch = _CommitBatch(store, report, total, progress)
-    n_workers = workers if workers is not None else min(os.cpu_count() or 1, max(1, total))
+    sizes = {path: path.stat().st_size for path in {inp.path for inp, _ in todo}}
+    groups = plan_groups(todo, sizes)
+    staging = store.staging_dir
+    n_workers = workers if workers is not None else min(os.cpu_count() or 1, max(1, len(groups)))
     with store.writing() as con:
-        if n_workers <= 1 or total <= 1:
-            for inp, key in todo:
-                batch.add(read_input(inp, key, store.staging_for(key), source, mapping), con)
+        if n_workers <= 1 or len(groups) <= 1:
+            for group in groups:
+                batch.add(read_group(group, staging, source, mapping), con)
         else:
             with ProcessPoolExecutor(max_workers=n_workers) as pool:
-                # Largest first keeps both cores busy to the end.
-                todo.sort(key=lambda t: -t[0].path.stat().st_size)
-                submitted: dict[Future[InputResult], tuple[Input, str]] = {
-                    pool.submit(read_input, inp, key, store.staging_for(key), source, mapping): (inp, key)
-                    for inp, key in todo
-                }
-                pending = set(submitted)
+                submitted = {pool.submit(read_group, group, staging, source, mapping): group for group in groups}
+                pending: set[Future[list[InputResult]]] = set(submitted)
                 while pending:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in finished:
-                        batch.add(_outcome(fut, *submitted[fut]), con)
+                        batch.add(_outcome(fut, submitted[fut]), con)
         batch.flush(con)
     report.seconds = time.perf_counter() - started
     return report

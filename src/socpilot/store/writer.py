@@ -83,6 +83,9 @@ def _map_column(values: list[dict[str, str] | None]) -> pa.Array:
 
 # Every value of these is unique: a dictionary page would be built and thrown away.
 _DICTIONARY_COLUMNS = [name for name in EVENT_COLUMNS if name not in ("id", "raw", "time")]
+# Min/max of long free text prunes nothing and costs a comparison per value.
+_STATISTICS_COLUMNS = [name for name in EVENT_COLUMNS
+                       if name not in ("id", "raw", "fields", "message", "process_cmd", "parent_cmd")]
 _COLUMN_INDEX = {name: i for i, name in enumerate(EVENT_COLUMNS)}
 _FIELDS_INDEX = _COLUMN_INDEX["fields"]
 
@@ -144,7 +147,7 @@ class PartWriter:
         name = f"{self.prefix}-{len(self.parts):05d}.parquet"
         # Staged parts are invisible until the store commits them, so no temporary name is needed.
         pq.write_table(table, self.staging / name, compression="zstd", compression_level=1,
-                       use_dictionary=_DICTIONARY_COLUMNS)
+                       use_dictionary=_DICTIONARY_COLUMNS, write_statistics=_STATISTICS_COLUMNS)
         times = [row["time"] for row in rows]
         self.parts.append(
             PartInfo(name, f"source={source}/day={day}/{name}", source, day, len(rows), min(times), max(times))

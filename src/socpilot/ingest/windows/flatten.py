@@ -92,9 +92,17 @@ def from_event_xml_json(doc: dict[str, Any]) -> dict[str, str]:
 
 
 def from_flat(record: dict[str, Any]) -> dict[str, str]:
-    """NXLog and Sentinel flat records -> Sigma-named fields."""
-    out = {key: value if type(value) is str else text(value)
-           for key, value in record.items() if value is not None}
+    """NXLog and Sentinel flat records -> Sigma-named fields (in place: this is the hot path)."""
+    absent: list[str] = []
+    for key, value in record.items():
+        if type(value) is not str:
+            if value is None:
+                absent.append(key)
+            else:
+                record[key] = text(value)  # a value, not a key, changes: iteration stays valid
+    for key in absent:
+        del record[key]
+    out: dict[str, str] = record
     event_data = out.get("EventData")
     if event_data is not None and isinstance(record.get("EventData"), str):
         out.update(_embedded(event_data))
@@ -135,7 +143,7 @@ def from_winlogbeat(record: dict[str, Any]) -> dict[str, str]:
 
 
 def flatten(record: dict[str, Any]) -> dict[str, str]:
-    """Any supported Windows JSON shape -> Sigma-named fields."""
+    """Any supported Windows JSON shape -> Sigma-named fields (a flat record is reused)."""
     if "Event" in record and isinstance(record["Event"], dict):
         return from_event_xml_json(record)
     if "winlog" in record and isinstance(record["winlog"], dict):
