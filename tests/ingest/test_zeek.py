@@ -244,7 +244,8 @@ def tsv_log(*data_lines: str, path: str = "conn") -> str:
 def test_tsv_line_with_wrong_column_count_is_quarantined_and_the_rest_kept(tmp_path: Path) -> None:
     good = "1700000000.5\tCa1\t10.0.0.1\t5000\t10.0.0.2\t445\ttcp\tsmb\t10\t20\tT\tT\t(empty)"
     log = tmp_path / "conn.log"
-    log.write_text(tsv_log(good, "1700000001.0\tCa2\t10.0.0.1\t5001", good.replace("Ca1", "Ca3")))
+    log.write_text("\ufeff" + tsv_log(good, "1700000001.0\tCa2\t10.0.0.1\t5001", good.replace("Ca1", "Ca3")))
+    assert READER.sniff("conn.log", log.read_bytes())  # a BOM from a Windows editor changes nothing
     events, bad = read(log)
     assert [e["session_uid"] for e in events] == ["Ca1", "Ca3"]
     assert [q.offset for q in bad] == [10] and "4 columns where #fields declares 13" in bad[0].reason

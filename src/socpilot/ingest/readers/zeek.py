@@ -439,6 +439,7 @@ def _is_zeek_json(record: dict[str, Any], name: str) -> bool:
 
 # -- the reader ------------------------------------------------------------------------
 
+_BOM = b"\xef\xbb\xbf"  # what Windows editors put before a file they save
 # Epoch ts then a connection uid: a Zeek TSV record even without its header.
 _HEADERLESS_LINE = re.compile(rb"\d{9,10}\.\d{6}\tC[A-Za-z0-9]{9,20}\t")
 
@@ -448,6 +449,7 @@ class ZeekReader(Reader):
     description = "Zeek logs: TSV (#fields headers) or JSON lines (stock or RockNSM), every log type"
 
     def sniff(self, name: str, head: bytes) -> bool:
+        head = head.removeprefix(_BOM)
         if head.startswith((b"#separator", b"#fields\t")):
             return True
         first = head.lstrip().split(b"\n", 1)[0].strip()
@@ -471,7 +473,7 @@ class ZeekReader(Reader):
                     yield item
                     return
                 lineno, line = item
-                raw = line.rstrip(b"\r\n").decode("utf-8", "replace")
+                raw = line.rstrip(b"\r\n").decode("utf-8", "replace").removeprefix("\ufeff")
                 if not raw.strip():
                     continue
                 if raw.startswith("#"):
