@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 
 from socpilot.model.event import EVENT_ARROW_SCHEMA, EVENT_COLUMNS
 
+SMALL_PART_ROWS = 1_000
 BATCH_ROWS = 20_000  # ~200 MB of buffered events per worker at OTRF record sizes
 _MAP_TYPE = EVENT_ARROW_SCHEMA.field("fields").type
 
@@ -146,8 +147,11 @@ class PartWriter:
         table = to_table(rows)
         name = f"{self.prefix}-{len(self.parts):05d}.parquet"
         # Staged parts are invisible until the store commits them, so no temporary name is needed.
-        pq.write_table(table, self.staging / name, compression="zstd", compression_level=1,
-                       use_dictionary=_DICTIONARY_COLUMNS, write_statistics=_STATISTICS_COLUMNS)
+        if len(rows) < SMALL_PART_ROWS:  # setting up zstd and dictionaries for ~80 columns costs more than they save
+            options: dict[str, Any] = {"compression": "snappy", "use_dictionary": False}
+        else:
+            options = {"compression": "zstd", "compression_level": 1, "use_dictionary": _DICTIONARY_COLUMNS}
+        pq.write_table(table, self.staging / name, write_statistics=_STATISTICS_COLUMNS, **options)
         times = [row["time"] for row in rows]
         self.parts.append(
             PartInfo(name, f"source={source}/day={day}/{name}", source, day, len(rows), min(times), max(times))
