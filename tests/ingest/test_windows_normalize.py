@@ -125,3 +125,12 @@ def test_small_parsers_handle_windows_value_formats() -> None:
     assert split_user("NT AUTHORITY\\SYSTEM") == ("NT AUTHORITY", "SYSTEM") and split_user("bob") == (None, "bob")
     assert parse_hashes("MD5=AB,IMPHASH=CD") == {"process_md5": "ab"}
     assert parse_answers("type:  5 a.example;") == ["a.example"]
+
+
+def test_winlogbeat_records_map_like_the_other_shapes() -> None:
+    event = _event({"@timestamp": "2021-03-01T10:00:00.000Z", "winlog": {
+        "event_id": 4624, "channel": "Security", "provider_name": "Microsoft-Windows-Security-Auditing",
+        "computer_name": "dc1.lab", "record_id": 77,
+        "event_data": {"TargetUserName": "carol", "TargetDomainName": "LAB", "LogonType": "2"}}})
+    assert (event["class_name"], event["product"], event["host_name"]) == ("authentication", "security", "dc1.lab")
+    assert (event["user_name"], event["logon_type"], event["fields"]["EventRecordID"]) == ("carol", 2, "77")
