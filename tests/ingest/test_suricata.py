@@ -8,6 +8,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from sqlglot import exp
 
 from socpilot.api import Workspace
 from socpilot.ingest.inputs import Input
@@ -16,6 +17,7 @@ from socpilot.ingest.readers import detect_reader
 from socpilot.ingest.readers.suricata import SuricataReader
 from socpilot.model.event import Event, event_id
 from socpilot.model.ocsf import EventClass
+from socpilot.store.query import run_query
 
 READER = SuricataReader()
 
@@ -225,10 +227,13 @@ def test_suricata_folder_ingests_end_to_end_and_queries_back(data: Path, workspa
     report = workspace.ingest([data / "suricata"])
     assert report.quarantined == 0
     assert report.per_source()["suricata"] == {"inputs": 13, "records": 612, "quarantined": 0}
+    count = exp.func("count", exp.Star()).as_("n")
+    per_type_query = (exp.select("channel", count).from_("events")
+                      .where(exp.column("source").eq(exp.Placeholder())).group_by("channel"))
+    detections_query = (exp.select(count.copy(), exp.func("count", exp.column("finding_title")).as_("titled"))
+                        .from_("events").where(exp.column("class_name").eq(exp.Placeholder())))
     with workspace.connect() as con:
-        per_type = dict(con.execute(
-            "SELECT channel, count(*) FROM events WHERE source = 'suricata' GROUP BY channel").fetchall())
-        detections = con.execute(
-            "SELECT count(*), count(finding_title) FROM events WHERE class_name = 'detection'").fetchone()
+        per_type = {r["channel"]: r["n"] for r in run_query(con, per_type_query, ["suricata"])}
+        detections = run_query(con, detections_query, ["detection"])
     assert per_type == {"alert": 572, "dns": 27, "tls": 5, "http": 3, "fileinfo": 2, "flow": 1, "ssh": 1, "stats": 1}
-    assert detections == (572, 572)
+    assert detections == [{"n": 572, "titled": 572}]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from sqlglot import exp
 
 from socpilot.api import Workspace
 from socpilot.ingest.inputs import Input, discover
@@ -18,6 +19,7 @@ from socpilot.ingest.readers import detect_reader
 from socpilot.ingest.readers.zeek import ZeekReader
 from socpilot.model.event import Event, event_id
 from socpilot.model.ocsf import EventClass
+from socpilot.store.query import run_query
 
 READER = ZeekReader()
 
@@ -181,11 +183,28 @@ def test_otrf_lsass_campaign_zeek_logs_ingest_from_their_zips_end_to_end(data: P
     assert report.quarantined == 0
     assert report.per_source() == {"zeek": {"inputs": len(expected), "records": sum(expected.values()),
                                             "quarantined": 0}}
+    query = (exp.select("file", "channel", exp.func("count", exp.Star()).as_("n")).from_("events")
+             .where(exp.column("source").eq(exp.Placeholder())).group_by("file", "channel"))
     with workspace.connect() as con:
-        rows = con.execute("SELECT file, channel, count(*) FROM events WHERE source = 'zeek' GROUP BY ALL").fetchall()
-    got = Counter({(file.split("/compound/")[1].split("/")[0], channel): n for file, channel, n in rows})
+        rows = run_query(con, query, ["zeek"])
+    got = Counter({(r["file"].split("/compound/")[1].split("/")[0], r["channel"]): r["n"] for r in rows})
     assert got == expected
     assert sum(expected.values()) == 261 + 278 + 305
+
+
+def test_apt29_webdav_exfiltration_is_found_by_zeek_field_names_end_to_end(data: Path, workspace: Workspace) -> None:
+    report = workspace.ingest([data / "zeek" / "otrf-apt29"])
+    assert report.records == sum(APT29_COUNTS.values()) == 4924 and report.quarantined == 0
+    # What Sigma's zeek_http_webdav_put_request selects: user_agent contains WebDAV, method PUT.
+    field = exp.Bracket(this=exp.column("fields"), expressions=[exp.Placeholder()])
+    query = (exp.select("http_url", "src_ip", "dst_ip", "user_agent").from_("events")
+             .where(exp.and_(exp.column("channel").eq(exp.Placeholder()), exp.EQ(this=field, expression=exp.Placeholder()),
+                             exp.Like(this=field.copy(), expression=exp.Placeholder()))))
+    with workspace.connect() as con:
+        rows = run_query(con, query, ["http", "method", "PUT", "user_agent", "%WebDAV%"])
+    assert len(rows) == 6
+    assert {(r["http_url"], r["src_ip"], r["dst_ip"]) for r in rows} == \
+        {("192.168.0.4/webdav/OfficeSupplies.7z", "10.0.1.4", "192.168.0.4")}
 
 
 def test_rita_truncated_logs_keep_the_good_lines_and_quarantine_the_cut_one(data: Path) -> None:
