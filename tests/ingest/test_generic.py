@@ -15,7 +15,7 @@ from socpilot.cli import app
 from socpilot.ingest.inputs import Input
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.ingest.readers.field_mapping import MappingError, load_mapping, normalize_ip, parse_time
-from socpilot.ingest.readers.generic import GenericReader
+from socpilot.ingest.readers.generic import GenericReader, preview
 from socpilot.model.event import Event, event_id
 from socpilot.model.ocsf import EventClass
 
@@ -198,3 +198,16 @@ def test_report_and_store_name_the_mappings_source(workspace: Workspace, tmp_pat
                               mapping=write(tmp_path, "fw.yaml", FIREWALL_MAPPING))
     assert report.per_source() == {"acmefw": {"inputs": 1, "records": 2, "quarantined": 2}}
     assert [s["source"] for s in workspace.status()["sources"]] == ["acmefw"]
+
+
+def test_mapping_check_shows_what_a_mapping_fills_without_storing(tmp_path: Path) -> None:
+    logs = write(tmp_path, "fw.csv", FIREWALL_CSV)
+    mapping = write(tmp_path, "fw.yaml", FIREWALL_MAPPING)
+    result = preview(load_mapping(mapping), logs, limit=1)
+    assert result.records == 2 and [q.offset for q in result.quarantined] == [4, 5]
+    assert result.filled["src_ip"] == 2 and result.filled["auth_outcome"] == 2
+    assert result.unmapped == {"Rule": 2}  # every other column is named by the mapping
+    assert [s["user_name"] for s in result.samples] == ["alice"]
+    out = CliRunner().invoke(app, ["mapping", "check", str(mapping), str(logs), "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["unmapped"] == {"Rule": 2}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from socpilot.cli.app import app
 from socpilot.cli import ingest_cmd as _ingest_cmd  # noqa: F401  (registers commands)
+from socpilot.cli import mapping_cmd as _mapping_cmd  # noqa: F401
 from socpilot.cli import web_cmd as _web_cmd  # noqa: F401
 from socpilot.cli import demo_cmd as _demo_cmd  # noqa: F401
 from socpilot.cli import inventory_cmd as _inventory_cmd  # noqa: F401

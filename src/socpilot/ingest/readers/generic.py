@@ -10,7 +10,10 @@ as PowerShell exports them, UTF-16.
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from socpilot.ingest.inputs import Input
@@ -72,3 +75,39 @@ class GenericReader(MappedJsonReader):
                 continue
             record = {name: value for name, value in zip(header, row, strict=True) if value != ""}
             yield self.normalize(JsonRecord(lineno, record, text))
+
+
+@dataclass
+class MappingPreview:
+    """What a mapping makes of a log file, before anything is stored: the mapping author's check."""
+
+    records: int = 0
+    quarantined: list[Quarantined] = field(default_factory=list)
+    samples: list[EventDict] = field(default_factory=list)  # the first events, without raw and fields
+    filled: Counter[str] = field(default_factory=Counter)  # Event column -> events it was filled in
+    unmapped: Counter[str] = field(default_factory=Counter)  # source field no mapping line names -> events
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"records": self.records,
+                "quarantined": [{"offset": q.offset, "reason": q.reason} for q in self.quarantined],
+                "filled": dict(self.filled.most_common()), "unmapped": dict(self.unmapped.most_common()),
+                "samples": self.samples}
+
+
+def preview(mapping: FieldMapping, path: Path, limit: int = 5) -> MappingPreview:
+    """Read a whole file with a mapping and tally what it fills; nothing is stored."""
+    named = {p for paths in mapping.candidates.values() for p in paths} | set(mapping.time_columns)
+    result = MappingPreview()
+    for item in GenericReader(mapping).read(Input(path)):
+        if isinstance(item, Quarantined):
+            result.quarantined.append(item)
+            continue
+        result.records += 1
+        result.filled.update(k for k, v in item.items()
+                             if v is not None and k not in ("raw", "fields", "offset", "source", "product"))
+        keys = set(item["fields"])
+        prefixes = {k.rsplit(".", 1)[0] for k in keys if "." in k}  # objects also kept whole as JSON
+        result.unmapped.update(k for k in keys if k not in named and k not in prefixes)
+        if len(result.samples) < limit:
+            result.samples.append({k: v for k, v in item.items() if k not in ("raw", "fields") and v is not None})
+    return result
