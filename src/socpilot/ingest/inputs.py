@@ -214,7 +214,8 @@ def iter_lines(stream: BinaryIO, max_line: int = MAX_LINE_BYTES) -> Iterator[tup
     in memory, and reading goes on with the next line.
     """
     lineno = 0
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream, buffer_size=1 << 20)
+    buffered: BinaryIO = (stream if isinstance(stream, io.BufferedReader)
+                          else io.BufferedReader(stream, buffer_size=1 << 20))  # type: ignore[type-var]
     while True:
         try:
             line = buffered.readline(max_line + 1)
@@ -234,7 +235,7 @@ def iter_lines(stream: BinaryIO, max_line: int = MAX_LINE_BYTES) -> Iterator[tup
         yield lineno, line
 
 
-def _skip_line(buffered: io.BufferedReader) -> int:
+def _skip_line(buffered: BinaryIO) -> int:
     """Read past the rest of an overlong line in bounded pieces; how many bytes were skipped."""
     skipped = 0
     while True:

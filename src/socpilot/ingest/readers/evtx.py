@@ -11,6 +11,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterator
+from typing import BinaryIO
 
 import evtx
 import orjson
@@ -54,7 +55,7 @@ class EvtxReader(Reader):
                 yield Quarantined.of(index, f"EVTX record {index} unreadable: {exc}; "
                                      "the other records were kept", b"")
                 continue
-            raw = record["data"]
+            raw: str = record["data"]  # type: ignore[index]
             try:
                 fields = flatten(orjson.loads(raw))
                 yield normalize(fields, raw, index, mapping)
@@ -62,7 +63,7 @@ class EvtxReader(Reader):
                 yield Quarantined.of(index, f"EVTX record {index}: {exc}", raw)
 
 
-def _read_all(stream: io.RawIOBase | io.BufferedIOBase) -> tuple[bytes, str | None]:
+def _read_all(stream: BinaryIO) -> tuple[bytes, str | None]:
     """All bytes a decompressing stream gives before it ends or breaks (and why it broke)."""
     blocks = []
     try:
