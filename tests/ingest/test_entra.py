@@ -151,6 +151,21 @@ def test_log_analytics_audit_rows_with_json_text_columns_normalize(data: Path) -
     assert all("OperationName" in e["fields"] for e in events)  # the table's own spelling, as rules name it
 
 
+def test_log_analytics_sign_in_row_normalizes_like_a_diagnostic_record(tmp_path: Path) -> None:
+    row = {"TimeGenerated": "2024-03-01T10:00:00Z", "OperationName": "Sign-in activity", "Category": "SignInLogs",
+           "ResourceId": "/tenants/t/providers/Microsoft.aadiam", "ResultType": "50126", "Type": "SigninLogs",
+           "UserPrincipalName": "eve@example.com", "IPAddress": "198.51.100.7", "Location": "NL",
+           "AppDisplayName": "Azure Portal", "AuthenticationRequirement": "multiFactorAuthentication",
+           "Status": '{"errorCode": 50126, "failureReason": "Invalid username or password."}'}
+    path = tmp_path / "SigninLogs.json"
+    path.write_bytes(orjson.dumps(row) + b"\n")
+    [e] = read(path)[0]
+    assert (e["class_name"], e["channel"], e["user_name"], e["src_ip"], e["src_country"]) == \
+        ("authentication", "SigninLogs", "eve@example.com", "198.51.100.7", "NL")
+    assert (e["auth_outcome"], e["status_detail"], e["auth_mfa"]) == ("failure", "50126", True)
+    assert e["fields"]["OperationName"] == "Sign-in activity" and e["fields"]["Status.errorCode"] == "50126"
+
+
 def test_exchange_mailbox_access_from_the_golden_saml_story_is_m365_activity(data: Path) -> None:
     zipped = data / "windows-json" / "otrf" / "compound" / "GoldenSAMLADFSMailAccess" / "OfficeActivityEvents.Zip"
     inp = Input(zipped, "OfficeActivityEvents.json")

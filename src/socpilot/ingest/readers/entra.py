@@ -34,7 +34,8 @@ class EntraReader(MappedJsonReader):
         return builtin_mapping(_DATA, family)
 
     def refine(self, event: EventDict, record: dict[str, Any], flat: Flat) -> None:
-        methods = flat.get("properties.authenticationDetails.authenticationMethod")
+        methods = (flat.get("properties.authenticationDetails.authenticationMethod")
+                   or flat.get("AuthenticationDetails.authenticationMethod"))  # Sentinel's SigninLogs
         if event.get("auth_mfa") is None and methods:
             single = builtin_document(_DATA)["single_factor_methods"]
             event["auth_mfa"] = any(method not in single for method in methods)
