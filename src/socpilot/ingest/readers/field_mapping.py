@@ -20,12 +20,14 @@ user writes the same thing for ``socpilot ingest --mapping FILE``::
     values:                     # optional: translate values, per source field and Event field
       Result:                   # ("*" = any other value; "" = ignore, let the next field fill it)
         auth_outcome: {ok: success, denied: failure}
-    keys: [eventType]           # optional: spell these keys so, whatever their case in the record
+    keys: [eventType]           # optional: more key paths to respell when written in lower case
     json_columns: [Details]     # optional: top-level fields holding JSON text, read as nested fields
 
 Nested JSON fields are named by dotted paths (``userIdentity.arn``); list elements
-by the path without an index. When several source fields fill one Event field, the
-one listed first wins. Values are converted to the Event field's type: ``*_ip``
+by the path without an index. A key some export wrote all in lower case
+(``eventtype``) is read, and kept in ``fields``, as the mapping spells it
+(``eventType``). When several source fields fill one Event field, the one listed
+first wins. Values are converted to the Event field's type: ``*_ip``
 fields must parse as an IP address (a ``:port`` suffix and leading zeros are
 dropped), numbers as numbers, booleans from true/false/yes/no/1/0.
 """
