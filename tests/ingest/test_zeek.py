@@ -67,8 +67,8 @@ def by_log_type(events: list[dict]) -> dict[str, list[dict]]:
     return grouped
 
 
-def as_event(event: dict, source: str = "zeek") -> Event:
-    return Event.model_validate({**event, "id": event_id(source, event["raw"]), "source": source})
+def as_event(event: dict) -> Event:
+    return Event.model_validate({**event, "id": event_id("zeek", event["raw"]), "source": "zeek"})
 
 
 @pytest.fixture(scope="module")
