@@ -71,4 +71,7 @@ def _print(run) -> None:  # type: ignore[no-untyped-def]
             f"used {facts['admin']}'s cloud identity from {facts['attacker_country']} and uploaded finance data.\n"
             f"Stages not in this build yet: {', '.join(run.skipped)}. The ground truth lists every attack event.",
             title="The story in this data"))
-    console.print(f"Open the web console: [bold]socpilot serve --home {m.out_dir.parent}[/bold]")
+    home = m.out_dir.parent
+    console.print(f"Hunt: [bold]socpilot ask \"which hosts looked up domains registered in the last 30 days?\" "
+                  f"--home {home}[/bold]")
+    console.print(f"Open the web console: [bold]socpilot serve --home {home}[/bold]")

@@ -84,6 +84,11 @@ def run_demo(home: str | Path | None = None, hosts: int = 40, days: int = 7, eve
         importer(ws, manifest.identities, "identities")
     else:
         run.skipped.append("inventory")
+    intel = _entry("socpilot.hunt.intel", "import_file")
+    if intel is not None:
+        intel(ws.home, manifest.domains)  # "newly registered domain" hunts read it
+    else:
+        run.skipped.append("intel")
 
     detect = _entry("socpilot.detect", "detect")
     if detect is not None:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from socpilot.demo.background.cloud import CONSOLE_AGENT, access_key, principal_id
+from socpilot.demo.background.common import between
 from socpilot.demo.background.identity import app_target, okta_user_id
 from socpilot.demo.background.network import conn_values, dns_values, ssl_values, zeek_uid
 from socpilot.demo.background.windows import SYSTEM, Proc, process_create
@@ -186,12 +187,16 @@ class _Builder:
         ]
 
     def beacon(self, s: dict[str, Any], ts: float) -> list[Record]:
+        """HTTPS check-ins at a jittered interval; the name is looked up again once its DNS TTL has run out."""
         proc, host = self.proc_ref(s, "process")
         until = self.clock(s["until"])
         out: list[Record] = []
-        t = ts
+        t, resolved = ts, ts
         while t < until:
-            out += self._tls(proc, host, t, self.rng.randrange(*s["bytes_out"]), self.rng.randrange(*s["bytes_in"]),
+            if t - resolved > s["ttl"]:
+                out += self.dns(s, t - 0.05)
+                resolved = t
+            out += self._tls(proc, host, t, between(self.rng, *s["bytes_out"]), between(self.rng, *s["bytes_in"]),
                              self.rng.uniform(0.3, 1.8), "HTTPS beacon to the C2 domain")
             t += s["every"] * (1 + self.rng.uniform(-s["jitter"], s["jitter"]))
         return out
