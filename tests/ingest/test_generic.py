@@ -211,3 +211,12 @@ def test_mapping_check_shows_what_a_mapping_fills_without_storing(tmp_path: Path
     out = CliRunner().invoke(app, ["mapping", "check", str(mapping), str(logs), "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["unmapped"] == {"Rule": 2}
+
+
+def test_hostile_values_cost_only_themselves(tmp_path: Path) -> None:
+    mapping = load_mapping(write(tmp_path, "m.yaml", "time: {column: ts}\ncolumns: {port: dst_port, ip: src_ip}\n"))
+    rows = ["ts,port,ip", f"{'9' * 400},{'9' * 5000},{'1' * 100}", "2026-11-27T08:00:00Z,99999999999999999999.5,::1"]
+    [huge, big] = list(GenericReader(mapping).read(Input(write(tmp_path, "h.csv", "\n".join(rows)))))
+    assert isinstance(huge, Quarantined) and "out of range" in huge.reason  # an epoch no clock reaches
+    assert not isinstance(big, Quarantined) and big["src_ip"] == "::1"
+    assert big["fields"]["port"] == "99999999999999999999.5"  # kept as written, whatever the column makes of it

@@ -399,7 +399,7 @@ def coerce(target: str, kind: type, values: list[str]) -> Any:
         return True if lowered in _TRUE else False if lowered in _FALSE else None
     if kind is int:
         try:
-            return int(value)
+            return int(value) if len(value) < 40 else None  # no port, pid or size is longer
         except ValueError:
             return int(float(value)) if _NUMBER.fullmatch(value) else None
     if kind is float:

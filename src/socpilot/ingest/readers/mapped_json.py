@@ -75,7 +75,7 @@ class MappedJsonReader(Reader):
             event.update(time=time or UNDATED, raw=item.raw, offset=item.offset, source=mapping.source,
                          fields=source_fields(record, flat))
             self.refine(event, record, flat)
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError, RecursionError) as exc:
             return Quarantined.of(item.offset, f"record {item.offset} cannot be normalized ({exc}); skipped, "
                                   "the other records were kept", item.raw)
         return event
