@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import random
 import re
 from pathlib import Path
 
@@ -15,6 +16,11 @@ from socpilot.ingest.inputs import Input
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.ingest.readers import detect_reader
 from socpilot.ingest.readers.cloudtrail import CloudTrailReader
+from socpilot.ingest.readers.entra import EntraReader
+from socpilot.ingest.readers.gcp import GcpAuditReader
+from socpilot.ingest.readers.generic import GenericReader
+from socpilot.ingest.readers.github import GitHubAuditReader
+from socpilot.ingest.readers.okta import OktaReader
 from socpilot.model.event import Event, event_id
 from socpilot.model.ocsf import EventClass
 
@@ -252,3 +258,27 @@ def test_truncated_gzipped_delivery_file_keeps_the_records_before_the_break(data
     assert 0 < len(events) < len(names) and [e["cloud_action"] for e in events] == names[:len(events)]
     assert len(bad) == 2
     assert "Records document is truncated" in bad[0].reason and "compressed stream is broken" in bad[1].reason
+
+
+def test_damaged_copies_never_stop_a_cloud_or_identity_reader(data: Path, tmp_path: Path) -> None:
+    readers = [READER, OktaReader(), EntraReader(), GcpAuditReader(), GitHubAuditReader(), GenericReader()]
+    sources = [cloudtrail(data) / "panther-test-scenarios" / "compromised-root-creds" / "attacker_cloudtrail.json",
+               cloudtrail(data) / "stratus-red-team-detonation-logs" / "aws.persistence.iam-create-admin-user.json",
+               data / "identity" / "okta" / "panther-test-scenarios" / "okta-add-administrator" / "legit_login.jsonl",
+               data / "identity" / "azure" / "elastic-integrations" / "signinlogs" / "test-signinlogs-raw.log"]
+    rng = random.Random(7)
+    path = tmp_path / "damaged.json"
+    kept = 0
+    for _ in range(40):
+        damaged = bytearray(rng.choice(sources).read_bytes())
+        for _ in range(rng.randint(1, 20)):
+            at = rng.randrange(len(damaged))
+            damaged[at:at + rng.randint(0, 30)] = bytes([rng.choice(b'{}[]",:\n\\\xff0')])
+        path.write_bytes(bytes(damaged))
+        for reader in readers:
+            reader.sniff(path.name, bytes(damaged[:65536]))
+            for item in reader.read(Input(path)):
+                if not isinstance(item, Quarantined):
+                    Event.model_validate({**item, "id": "x"})
+                    kept += 1
+    assert kept > 100  # damage costs the records it touches, not whole files
