@@ -7,7 +7,10 @@ from pathlib import Path
 import orjson
 from typer.testing import CliRunner
 
+from socpilot.api import Workspace
 from socpilot.cli import app
+from socpilot.hunt.intel import available
+from socpilot.inventory import load_assets
 
 
 def test_demo_command_generates_ingests_and_reports_json(tmp_path: Path):
@@ -24,6 +27,10 @@ def test_demo_command_generates_ingests_and_reports_json(tmp_path: Path):
     assert manifest["facts"]["victim"] == "sarah.whitfield"
     assert manifest["facts"]["weaknesses"]["public_bucket"] == "halcyon-web-assets"
     assert doc["generated"]["attack_events"] == sum(1 for _ in open(home / "demo" / "ground_truth.jsonl"))
+    # The side files went where the hunting and correlation stages look for them.
+    assert "domains" in available(home)
+    assets = {a.hostname: a for a in load_assets(Workspace.open(home))}
+    assert len(assets) == 8 and assets["fs01"].criticality == "high"  # hostnames are keyed lower-case
 
 
 def test_demo_command_refuses_an_organisation_too_small_for_the_story(tmp_path: Path):
