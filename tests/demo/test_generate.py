@@ -16,6 +16,7 @@ import orjson
 
 from socpilot.demo import DemoManifest, generate
 from socpilot.demo.formats import zeek as zeek_fmt
+from socpilot.model.event import event_id
 
 
 def _digests(root: Path) -> dict[str, str]:
@@ -159,3 +160,24 @@ def test_zeek_logs_have_zeek_headers_and_one_value_per_field(small_demo: DemoMan
         for line in lines[8:-1]:
             assert len(line.split("\t")) == len(fields)
             assert re.fullmatch(r"\d{10}\.\d{6}", line.split("\t", 1)[0])
+
+
+def test_background_process_trees_have_realistic_parents(small_demo: DemoManifest, truth: list[dict]):
+    attack = {t["id"] for t in truth}
+    parents: dict[str, set[str]] = {}
+    renderer_parents: dict[str, set[str]] = {}
+    for path in small_demo.files["windows"]:
+        for line in path.read_text().splitlines():
+            if '"EventID":1,' not in line or event_id("windows", line) in attack:
+                continue
+            rec = orjson.loads(line)
+            image = rec["Image"].rsplit("\\", 1)[-1]
+            parents.setdefault(image, set()).add(rec["ParentImage"].rsplit("\\", 1)[-1])
+            if "--type=renderer" in rec["CommandLine"]:
+                renderer_parents.setdefault(f"{path}:{image}", set()).add(rec["ParentProcessGuid"])
+    assert parents["WINWORD.EXE"] == parents["EXCEL.EXE"] == parents["OUTLOOK.EXE"] == {"explorer.exe"}
+    assert parents["chrome.exe"] == {"explorer.exe", "chrome.exe"}
+    assert parents["svchost.exe"] == {"services.exe"}
+    assert "WINWORD.EXE" not in parents.get("powershell.exe", set())  # only the attack does that
+    # A day's renderers share one browser (or Teams) main process per host.
+    assert renderer_parents and all(len(guids) == 1 for guids in renderer_parents.values())

@@ -48,6 +48,8 @@ class HostDay:
     explorer: Proc
     services: Proc
     svchost: Proc
+    chrome: Proc  # the browser's main process: renderers hang off it, not off explorer
+    teams: Proc
     logon_id: str
     logon_guid: str
     kind: str  # workstation, server, domain_controller, no_sysmon
@@ -61,6 +63,8 @@ def host_day(org: Org, seed: int, day: int, host: Host) -> HostDay:
         owner = org.user(host.owner)
         sam, sid = owner.sam, owner.sid
     user = f"{org.ad_domain}\\{sam}"
+    chrome = "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe"
+    teams = f"C:\\Users\\{sam}\\AppData\\Local\\Microsoft\\Teams\\current\\Teams.exe"
     kind = ("no_sysmon" if not host.sysmon else "domain_controller" if host.role == "domain_controller"
             else "server" if host.is_server else "workstation")
     return HostDay(
@@ -71,6 +75,8 @@ def host_day(org: Org, seed: int, day: int, host: Host) -> HostDay:
                       "C:\\Windows\\system32\\services.exe", SYSTEM),
         svchost=Proc("C:\\Windows\\System32\\svchost.exe", guid(rng), between(rng, 800, 1600),
                      "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule", SYSTEM),
+        chrome=Proc(chrome, guid(rng), between(rng, 2000, 16000), f'"{chrome}" ', user),
+        teams=Proc(teams, guid(rng), between(rng, 2000, 16000), f'"{teams}" --system-initialized', user),
         logon_id=f"0x{between(rng, 0x100000, 0xfffffff):x}", logon_guid=guid(rng), kind=kind,
     )
 
@@ -160,7 +166,8 @@ class WindowsBackground:
         image = fill(meta["image"], rng, ctx, self.pools)
         who = meta.get("user")
         user = hd.user if who in (None, "admin") else who
-        parent = {"explorer": hd.explorer, "services": hd.services}.get(meta["parent"], hd.svchost)
+        parent = {"explorer": hd.explorer, "services": hd.services, "chrome": hd.chrome,
+                  "teams": hd.teams}.get(meta["parent"], hd.svchost)
         proc = Proc(image, guid(rng), between(rng, 1000, 16000), fill(meta["cmd"], rng, ctx, self.pools), user)
         return meta, proc, parent, meta.get("integrity", "High" if who == "admin" else "Medium")
 
