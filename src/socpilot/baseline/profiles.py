@@ -15,9 +15,9 @@ from sqlglot import exp
 class Profile:
     name: str
     description: str
-    entity: exp.Expression
-    value: exp.Expression
-    where: exp.Expression
+    entity: exp.Expr
+    value: exp.Expr
+    where: exp.Expr
 
     def aggregate(self) -> exp.Select:
         """Per (entity, value): first and last time, count, and the first event as evidence."""
@@ -49,7 +49,7 @@ class Profile:
         )
 
 
-def _tree(text: str) -> exp.Expression:
+def _tree(text: str) -> exp.Expr:
     return sqlglot.parse_one(text, dialect="duckdb")
 
 

@@ -34,7 +34,7 @@ def _param() -> exp.Placeholder:
     return exp.Placeholder()
 
 
-def _condition(kind: str) -> tuple[exp.Expression, int]:
+def _condition(kind: str) -> tuple[exp.Expr, int]:
     """The WHERE clause for an indicator kind and how many times the value is bound."""
     col = exp.column
     if kind == "ip":

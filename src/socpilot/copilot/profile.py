@@ -19,10 +19,10 @@ RARE_HOSTS = 2  # a process or domain seen on at most this many hosts is notable
 Kind = Literal["host", "user"]
 
 
-def _host_condition(name: str, ips: list[str]) -> tuple[exp.Expression, list[Any]]:
+def _host_condition(name: str, ips: list[str]) -> tuple[exp.Expr, list[Any]]:
     short = exp.func("split_part", exp.func("lower", exp.column("host_name")), exp.Literal.string("."),
                      exp.Literal.number(1))
-    cond: exp.Expression = exp.EQ(this=short, expression=exp.Placeholder())
+    cond: exp.Expr = exp.EQ(this=short, expression=exp.Placeholder())
     params: list[Any] = [name]
     if ips:
         for column in ("src_ip", "dst_ip"):
@@ -31,7 +31,7 @@ def _host_condition(name: str, ips: list[str]) -> tuple[exp.Expression, list[Any
     return cond, params
 
 
-def _user_condition(name: str) -> tuple[exp.Expression, list[Any]]:
+def _user_condition(name: str) -> tuple[exp.Expr, list[Any]]:
     # CORP\alice, alice@corp.example, arn:...:user/alice and alice are one person
     pattern = r"(^|[\\/:])" + re.escape(name) + r"(@|$)"
     cond = exp.or_(*(exp.func("regexp_matches", exp.func("lower", exp.column(c)), exp.Placeholder())
@@ -39,8 +39,8 @@ def _user_condition(name: str) -> tuple[exp.Expression, list[Any]]:
     return cond, [pattern] * 3
 
 
-def _in_range(cond: exp.Expression, params: list[Any], start: datetime | None,
-              end: datetime | None) -> tuple[exp.Expression, list[Any]]:
+def _in_range(cond: exp.Expr, params: list[Any], start: datetime | None,
+              end: datetime | None) -> tuple[exp.Expr, list[Any]]:
     if start is not None:
         cond = exp.and_(cond, exp.GTE(this=exp.column("time"), expression=exp.Placeholder()))
         params = [*params, start]
@@ -50,11 +50,11 @@ def _in_range(cond: exp.Expression, params: list[Any], start: datetime | None,
     return cond, params
 
 
-def _select(*columns: exp.Expression | str) -> exp.Select:
+def _select(*columns: exp.Expr | str) -> exp.Select:
     return exp.select(*columns).from_("events")
 
 
-def _agg(name: str, arg: exp.Expression | None = None) -> exp.Expression:
+def _agg(name: str, arg: exp.Expr | None = None) -> exp.Expr:
     return exp.func(name, arg) if arg is not None else exp.func(name, exp.Star())
 
 
@@ -143,7 +143,7 @@ def _alerts_and_incidents(answer: Answer, kind: str, key: str, start: datetime |
                        [inc.id])
 
 
-def _notable(con: Any, kind: str, cond: exp.Expression, params: list[Any]) -> list[dict[str, Any]]:
+def _notable(con: Any, kind: str, cond: exp.Expr, params: list[Any]) -> list[dict[str, Any]]:
     """Logons, rare processes and rare destinations of the entity, each with its evidence."""
     lines: list[dict[str, Any]] = []
     logons = (_select("auth_outcome", exp.alias_(_agg("count"), "n"),

@@ -9,11 +9,11 @@ import sqlglot
 from sqlglot import exp
 
 
-def to_sql(tree: exp.Expression, dialect: str = "duckdb") -> str:
+def to_sql(tree: exp.Expr, dialect: str = "duckdb") -> str:
     return tree.sql(dialect=dialect)
 
 
-def run_query(con: duckdb.DuckDBPyConnection, tree: exp.Expression,
+def run_query(con: duckdb.DuckDBPyConnection, tree: exp.Expr,
               params: list[Any] | None = None) -> list[dict[str, Any]]:
     """Execute a tree on DuckDB; ``params`` bind to its ``?`` placeholders in order."""
     cursor = con.execute(to_sql(tree), params or [])
@@ -21,6 +21,6 @@ def run_query(con: duckdb.DuckDBPyConnection, tree: exp.Expression,
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def parse(sql: str) -> exp.Expression:
+def parse(sql: str) -> exp.Expr:
     """Parse our own SQL text (constants in code, never user input) into a tree."""
     return sqlglot.parse_one(sql, dialect="duckdb")
