@@ -181,3 +181,11 @@ def test_background_process_trees_have_realistic_parents(small_demo: DemoManifes
     assert "WINWORD.EXE" not in parents.get("powershell.exe", set())  # only the attack does that
     # A day's renderers share one browser (or Teams) main process per host.
     assert renderer_parents and all(len(guids) == 1 for guids in renderer_parents.values())
+
+
+def test_regenerating_into_the_same_folder_replaces_the_previous_logs(small_args: dict, tmp_path: Path):
+    generate(tmp_path, **{**small_args, "days": 4, "events": 3000})
+    again = generate(tmp_path, **{**small_args, "days": 2, "events": 3000})
+    days = {p.name for p in (tmp_path / "raw" / "windows").iterdir()}
+    assert days == {"2026-03-02", "2026-03-03"}
+    assert sum(len(p.read_bytes().splitlines()) for p in again.files["windows"]) == again.counts["windows"]

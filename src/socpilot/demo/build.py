@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import shutil
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,7 +35,7 @@ def raw_of(e: Scripted) -> str:
 def generate(out_dir: str | Path, hosts: int = DEFAULT_HOSTS, days: int = DEFAULT_DAYS,
              events: int = DEFAULT_EVENTS, seed: int = DEFAULT_SEED, start: datetime | None = None,
              workers: int | None = None) -> DemoManifest:
-    """Write the demo environment under ``out_dir`` (logs in ``out_dir/raw``) and describe it.
+    """Write the demo environment under ``out_dir`` (logs in ``out_dir/raw``, replaced) and describe it.
 
     ``events`` is the total number of log records across all sources, attack included.
     The same arguments (with ``start`` given) always produce byte-identical files.
@@ -42,7 +43,9 @@ def generate(out_dir: str | Path, hosts: int = DEFAULT_HOSTS, days: int = DEFAUL
     started = time.perf_counter()
     out = Path(out_dir)
     raw = out / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
+    if raw.exists():  # a previous run's logs (maybe another size or day) must not mix with these
+        shutil.rmtree(raw)
+    raw.mkdir(parents=True)
     days = max(1, days)
     first = start_of(start, days)
     org = build_org(hosts, seed)

@@ -65,6 +65,9 @@ def run_demo(home: str | Path | None = None, hosts: int = 40, days: int = 7, eve
     """Generate the demo under ``<home>/demo`` and run every stage this build has over it."""
     tell = say or (lambda _msg: None)
     ws = Workspace.open(home)
+    held = ws.status()["events"]
+    if held:
+        tell(f"Note: this workspace already holds {held:,} events; a fresh --home keeps the demo on its own.")
     steps: dict[str, float] = {}
     t = time.perf_counter()
     tell(f"Generating {events:,} events: {hosts} hosts over {days} days, seed {seed} ...")
