@@ -101,9 +101,12 @@ def _host_network(con: duckdb.DuckDBPyConnection, host: str, ips: list[str], sta
     peer = exp.Case().when(_in("src_ip", len(ips)), exp.column("dst_ip")).else_(exp.column("src_ip"))
     peers = run_query(con, exp.select(peer.as_("peer"), exp.func("count", exp.Star()).as_("n")).from_("events")
                       .where(where).group_by("peer").order_by("n DESC", "peer").limit(5), [*ips, *params])
-    dns_where = exp.and_(where, exp.column("dns_query").is_(exp.null()).not_())
+    # Names the host asked for (as the client), not every query its DNS server answered.
+    dns_where = exp.and_(_in("source", len(sensors)), _in("src_ip", len(ips)), _between(),
+                         exp.column("dns_query").is_(exp.null()).not_())
     domains = run_query(con, exp.select("dns_query", exp.func("count", exp.Star()).as_("n")).from_("events")
-                        .where(dns_where).group_by("dns_query").order_by("n DESC", "dns_query"), params)
+                        .where(dns_where).group_by("dns_query").order_by("n DESC", "dns_query"),
+                        [*sensors, *ips, lo, hi])
     return HostNetwork(host, ips, skew, int(count[0]["n"]), records,
                        [(r["peer"], int(r["n"])) for r in peers if r["peer"]],
                        [(r["dns_query"], int(r["n"])) for r in domains[:5]], len(domains))

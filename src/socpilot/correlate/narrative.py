@@ -13,6 +13,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from socpilot.correlate.entities import (
+    NETWORK_SENSORS,
+    home_hosts,
+    normalise_host,
+    normalise_ip,
+    normalise_user,
+)
 from socpilot.correlate.evidence import Evidence
 from socpilot.correlate.fleet import FleetPattern
 from socpilot.correlate.incidents import Incident
@@ -137,14 +144,26 @@ def _detail(alerts: Sequence[Alert], events: Mapping[str, Mapping[str, Any]]) ->
     return ""
 
 
-def _hosts_of(alerts: Sequence[Alert], events: Mapping[str, Mapping[str, Any]], fallback: Sequence[str]) -> list[str]:
-    hosts = {str(events[i]["host_name"]).split(".", 1)[0].lower()
-             for a in alerts for i in a.event_ids if i in events and events[i].get("host_name")}
-    return sorted(hosts) or list(fallback)
+def _users_of(alerts: Sequence[Alert], events: Mapping[str, Mapping[str, Any]], ignored: frozenset[str]) -> list[str]:
+    """The accounts these alerts' events name (actor first, then target)."""
+    found: dict[str, None] = {}
+    for column in ("user_name", "cloud_principal", "target_user_name"):
+        for alert in alerts:
+            for event_id in alert.event_ids:
+                value = events.get(event_id, {}).get(column)
+                name = normalise_user(str(value), ignored) if value else None
+                if name:
+                    found[name] = None
+    return list(found)
+
+
+def _hosts_of(alerts: Sequence[Alert], events: Mapping[str, Mapping[str, Any]], owner: Mapping[str, str]) -> list[str]:
+    """The hosts these alerts happened on (sensor records through their IPs)."""
+    return sorted(home_hosts([events[i] for a in alerts for i in a.event_ids if i in events], owner))
 
 
 def _alert_sentences(out: _Writer, incident: Incident, alerts: Sequence[Alert],
-                     events: Mapping[str, Mapping[str, Any]]) -> None:
+                     events: Mapping[str, Mapping[str, Any]], owner: Mapping[str, str], settings: Settings) -> None:
     by_rule: dict[str, list[Alert]] = defaultdict(list)
     for alert in alerts:
         by_rule[alert.rule_id].append(alert)
@@ -153,18 +172,17 @@ def _alert_sentences(out: _Writer, incident: Incident, alerts: Sequence[Alert],
         first = min(a.first_time for a in group)
         last = max(a.last_time for a in group)
         count = sum(a.count for a in group)
-        hosts = _hosts_of(group, events, incident.hosts)
-        users = incident.users
+        hosts = _hosts_of(group, events, owner)
+        users = _users_of(group, events, settings.ignored_users) or incident.users
         level = max((a.rule_level for a in group), key=lambda lv: LEVEL_RANK.get(lv, 0))
         target = listing(hosts or users or ["the environment"], 2)
         text = fill(
             _alert_template(group), rule=clip(group[0].rule_title, 160), count=count,
             times="once" if count == 1 else f"{count} times", first=when(first), last=when(last),
-            host=listing(hosts, 2) if hosts else target, target=target, level=level,
+            host=target, target=target, level=level,
             user=listing(users, 2), user_part=f" by {listing(users, 2)}" if users else "",
             detail=_detail(group, events))
-        out.add(text, "known", [i for a in group for i in a.event_ids],
-                [a.id for a in group], _stage_of(group), first)
+        out.add(text, "known", [i for a in group for i in a.event_ids], [a.id for a in group], _stage_of(group), first)
 
 
 def _stage_of(alerts: Sequence[Alert]) -> str:
@@ -195,8 +213,9 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
         evidence_ids |= {i for a in book.basis(host) for i in a.event_ids}
     out = _Writer(evidence_ids, settings.cite_limit)
     alert_ids = [a.id for a in alerts]
+    owner = book.ip_to_host()
     host_alert_events: dict[str, list[str]] = {
-        h: [i for a in alerts for i in a.event_ids[:1] if h in _hosts_of([a], events, [])] for h in incident.hosts}
+        h: [i for a in alerts for i in a.event_ids[:1] if h in _hosts_of([a], events, owner)] for h in incident.hosts}
 
     # Context: what happened where, and how the sources were joined.
     targets = listing(incident.hosts or incident.users or ["unknown entities"], 3)
@@ -216,7 +235,7 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
                          matches=net.skew.matches), "inferred", net.skew.event_ids)
 
     # The alerts, in time order.
-    _alert_sentences(out, incident, alerts, events)
+    _alert_sentences(out, incident, alerts, events, book.ip_to_host(), settings)
 
     # What the other sources saw meanwhile.
     for net in evidence.networks:
@@ -224,11 +243,11 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
             sources = sorted({r["source"] for r in net.records})
             peers = [f"{clip(p, 60)} ({n})" for p, n in net.peers]
             out.add(fill(more["network"], sources=listing(sources), records=counted(net.count, "record"),
-                         ips=listing(net.ips),
+                         host=net.host, ips=listing(net.ips),
                          peers=listing(peers, 5)), "known", [r["id"] for r in net.records])
         if net.dns_count:
             dns_ids = [r["id"] for r in net.records if r.get("dns_query")]
-            out.add(fill(more["dns"], names=counted(net.dns_count, "name"), domains=listing([clip(d, 80) for d, _ in net.domains], 5)),
+            out.add(fill(more["dns"], host=net.host, names=counted(net.dns_count, "name"), domains=listing([clip(d, 80) for d, _ in net.domains], 5)),
                     "known", dns_ids)
     for res in evidence.resolutions[: settings.cite_limit]:
         out.add(fill(more["resolution"], ip=res.ip, domain=clip(res.domain, 120)), "known", [res.event_id])
@@ -238,6 +257,7 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
                          records=counted(evidence.identity_counts[user], "record")), "known", [r["id"] for r in rows])
 
     # Our reading of it.
+    _movement(out, incident, alerts, events, book)
     if len(incident.tactics) > 1:
         labels = texts["tactic_labels"]
         firsts = [i for t in incident.tactics for i in _first_events([a for a in alerts if t in chain(a.tactics)])[:1]]
@@ -285,6 +305,26 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
                               identity_records=evidence.identity_counts),
         evidence_ids=sorted(evidence_ids),
     )
+
+
+def _movement(out: _Writer, incident: Incident, alerts: Sequence[Alert], events: Mapping[str, Mapping[str, Any]],
+              book: AddressBook) -> None:
+    """Host-to-host steps: a host's own event naming another incident host's IP as its source."""
+    owner = book.ip_to_host()
+    steps: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for alert in alerts:
+        for event_id in alert.event_ids:
+            row = events.get(event_id)
+            if row is None or row.get("source") in NETWORK_SENSORS or not row.get("host_name"):
+                continue
+            target = normalise_host(str(row["host_name"]))
+            ip = normalise_ip(str(row.get("src_ip") or ""))
+            origin = owner.get(ip) if ip else None
+            if target and origin and origin != target and origin in incident.hosts:
+                steps[(origin, target, str(ip))].append(event_id)
+    for (origin, target, ip), cited in sorted(steps.items()):
+        out.add(fill(template("incident")["peer_host"], origin=origin, target=target, ip=ip), "inferred", cited,
+                stage="lateral-movement")
 
 
 def _alert_summary(alert: Alert) -> AlertSummary:
