@@ -149,3 +149,22 @@ def test_a_document_citing_unknown_evidence_is_rejected(workspace, put_events, b
     doc["sentences"][0]["event_ids"] = ["not-in-the-store"]
     with pytest.raises(ValueError, match="unknown events"):
         NarrativeDocument.model_validate(doc)
+
+
+def test_a_logon_from_another_incident_host_is_read_as_movement_between_them(workspace, put_events, b) -> None:
+    ws_rows = put_events([
+        b.event("windows", b.t0, C.NETWORK, host_name="WS1", src_ip="10.0.0.5", src_port=50000, dst_ip="10.0.0.20",
+                dst_port=445, fields={"Initiated": "true"}, user_name="CORP\\adm-x"),
+        b.event("windows", b.t0 + b.minutes(1), C.PROCESS, host_name="WS1", user_name="CORP\\adm-x",
+                process_cmd="psexec \\\\fs01 cmd"),
+    ])
+    logon = put_events([b.event("windows", b.t0 + b.minutes(2), C.AUTHENTICATION, host_name="FS01",
+                                target_user_name="adm-x", src_ip="10.0.0.5", logon_type=3)])
+    correlate(workspace, [b.alert("psexec", ws_rows[1:], "high", ["execution"]),
+                          b.alert("netlogon", logon, "medium", ["lateral-movement"])])
+    [case] = list_incidents(workspace)
+    doc = incident(workspace, case.id)
+    [moved] = [s for s in doc.sentences if s.stage == "lateral-movement" and s.kind == "inferred"]
+    assert moved.text == ("Activity on fs01 came from ws1 (10.0.0.5), another host of this incident: "
+                          "the intrusion moved between them.")
+    assert moved.event_ids == [logon[0]["id"]]
