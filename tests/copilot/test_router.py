@@ -9,8 +9,7 @@ import pytest
 from socpilot.copilot.router import route, time_window
 from socpilot.hunt.parse.known import Known
 
-KNOWN = Known(hosts=frozenset({"WS-042.corp.example", "SRV-DB-01"}), users=frozenset({"CORP\\alice", "bob"}),
-              domains=frozenset({"evil-domain.example"}))
+KNOWN = Known(hosts=frozenset({"WS-042.corp.example", "SRV-DB-01"}), users=frozenset({"CORP\\alice", "bob"}))
 HOSTS = {"ws-042", "srv-db-01"}
 USERS = {"alice", "bob"}
 
