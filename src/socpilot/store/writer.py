@@ -13,7 +13,9 @@ import pyarrow.parquet as pq
 from socpilot.model.event import EVENT_ARROW_SCHEMA, EVENT_COLUMNS
 
 SMALL_PART_ROWS = 1_000
-BATCH_ROWS = 20_000  # ~200 MB of buffered events per worker at OTRF record sizes
+BATCH_ROWS = 20_000
+# Buffered events cost ~4x their raw text in Python objects: this keeps a worker near 300 MB.
+BATCH_RAW_BYTES = 64 << 20
 _MAP_TYPE = EVENT_ARROW_SCHEMA.field("fields").type
 
 
@@ -125,14 +127,18 @@ class PartWriter:
         self.prefix = prefix
         self.buffers: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.parts: list[PartInfo] = []
+        self.raw_bytes = 0  # raw text buffered across all days: the memory bound
         staging.mkdir(parents=True, exist_ok=True)
 
     def add(self, event: dict[str, Any]) -> None:
         key = (event["source"], _day(event["time"]))
         buffer = self.buffers.setdefault(key, [])
         buffer.append(event)
+        self.raw_bytes += len(event["raw"])
         if len(buffer) >= BATCH_ROWS:
             self._flush(key)
+        elif self.raw_bytes >= BATCH_RAW_BYTES:  # large records or many days at once
+            self.close()
 
     def close(self) -> list[PartInfo]:
         for key in list(self.buffers):
@@ -143,6 +149,7 @@ class PartWriter:
         rows = self.buffers.pop(key, [])
         if not rows:
             return
+        self.raw_bytes -= sum(len(row["raw"]) for row in rows)
         source, day = key
         table = to_table(rows)
         name = f"{self.prefix}-{len(self.parts):05d}.parquet"
