@@ -200,8 +200,11 @@ def _conditions(classes: list[str], filters: list[Filter], query: HuntQuery, now
 
 
 def _in_list(column: exp.Expression, values: list[str], b: _Binder) -> exp.Expression:
-    # one list parameter, so the SQL text does not grow with the number of values
-    return exp.ArrayContains(this=b.bind(list(values)), expression=column)
+    # classes and sources come from the vocabulary, never from question text: a plain IN
+    # keeps Parquet statistics usable for pruning
+    if len(values) == 1:
+        return exp.EQ(this=column, expression=b.bind(values[0]))
+    return column.isin(*[b.bind(v) for v in values])
 
 
 def filter_condition(f: Filter, b: _Binder) -> exp.Expression:
@@ -371,11 +374,12 @@ def _inventory(e: Enrichment, b: _Binder) -> exp.Expression:
             expression=exp.Literal.number(0))
     else:
         test = exp.EQ(this=attr, expression=b.bind(str(e.value).lower()))
-    sub = exp.select(exp.column("name")).from_(table).where(test)
     key = _first_of(vocab["enrich_entities"][entity])
-    return _short_name(key).isin(query=sub)
+    names = [_stripped(key, r"^.*\\")]  # an account as the identity list keys it: no DOMAIN\ prefix
+    if entity == "host":  # a host by its name, its short name (no DNS suffix) or its IP
+        names = [exp.Lower(this=key.copy()), _stripped(key, r"\..*$")]
+    return exp.or_(*[n.isin(query=exp.select(exp.column("name")).from_(table).where(test.copy())) for n in names])
 
 
-def _short_name(key: exp.Expression) -> exp.Expression:
-    """An account or host as the inventory keys it: lower case, without a DOMAIN\\ prefix."""
-    return exp.Lower(this=exp.func("regexp_replace", key, exp.Literal.string(r"^.*\\"), exp.Literal.string("")))
+def _stripped(key: exp.Expression, pattern: str) -> exp.Expression:
+    return exp.Lower(this=exp.func("regexp_replace", key.copy(), exp.Literal.string(pattern), exp.Literal.string("")))

@@ -37,6 +37,7 @@ CAST(NULL AS VARCHAR) AS department, CAST(NULL AS VARCHAR) AS groups WHERE false
 def open_session(ws: Workspace) -> duckdb.DuckDBPyConnection:
     con = ws.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET parquet_metadata_cache = true")  # a session asks many questions of the same parts
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
     con.execute(_ASSETS if "assets" in tables else _EMPTY_ASSETS)

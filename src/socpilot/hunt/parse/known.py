@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 def _squash(name: str) -> str:
@@ -28,19 +30,33 @@ class Known:
     def names(self, kind: str) -> frozenset[str]:
         return {"host": self.hosts, "user": self.users}[kind]
 
+    @cached_property
+    def _index(self) -> dict[str, tuple[dict[str, list[str]], dict[str, list[str]]]]:
+        """Per kind: whole squashed name -> names, and any spelling -> names (built once)."""
+        index = {}
+        for kind in ("host", "user"):
+            whole: dict[str, list[str]] = defaultdict(list)
+            spelled: dict[str, list[str]] = defaultdict(list)
+            for name in sorted(self.names(kind)):
+                whole[_squash(name)].append(name)
+                for spelling in _spellings(name):
+                    spelled[spelling].append(name)
+            index[kind] = (dict(whole), dict(spelled))
+        return index
+
     def exact(self, kind: str, name: str) -> str | None:
         """The stored spelling of a name, ignoring case and separators."""
         squashed = _squash(name)
         if not squashed:
             return None
-        whole = sorted(n for n in self.names(kind) if _squash(n) == squashed)
-        if len(whole) == 1:
-            return whole[0]  # "sarah.whitfield" is that account, not sarah.whitfield@corp
-        matches = sorted(n for n in self.names(kind) if squashed in _spellings(n))
+        whole, spelled = self._index[kind]
+        if len(whole.get(squashed, [])) == 1:
+            return whole[squashed][0]  # "sarah.whitfield" is that account, not sarah.whitfield@corp
+        matches = spelled.get(squashed, [])
         return matches[0] if len(matches) == 1 else None
 
     def close(self, kind: str, name: str, limit: int = 4) -> list[str]:
         """The stored names that look most like ``name``, best first."""
-        pool = {spelling: n for n in sorted(self.names(kind)) for spelling in _spellings(n)}
-        hits = difflib.get_close_matches(_squash(name), list(pool), n=limit * 3, cutoff=0.7)
-        return list(dict.fromkeys(pool[h] for h in hits))[:limit]
+        spelled = self._index[kind][1]
+        hits = difflib.get_close_matches(_squash(name), list(spelled), n=limit * 3, cutoff=0.7)
+        return list(dict.fromkeys(n for h in hits for n in spelled[h]))[:limit]
