@@ -7,7 +7,10 @@ import csv
 import email
 import gzip
 import hashlib
+import os
 import re
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from email.policy import default as default_policy
 from pathlib import Path
@@ -189,3 +192,14 @@ def test_regenerating_into_the_same_folder_replaces_the_previous_logs(small_args
     days = {p.name for p in (tmp_path / "raw" / "windows").iterdir()}
     assert days == {"2026-03-02", "2026-03-03"}
     assert sum(len(p.read_bytes().splitlines()) for p in again.files["windows"]) == again.counts["windows"]
+
+
+def test_output_does_not_depend_on_python_hash_randomisation(small_demo: DemoManifest, small_args: dict,
+                                                             tmp_path: Path):
+    script = ("import sys, datetime; from socpilot.demo import generate; "
+              f"generate(sys.argv[1], hosts={small_args['hosts']}, days={small_args['days']}, "
+              f"events={small_args['events']}, seed={small_args['seed']}, "
+              f"start=datetime.datetime.fromisoformat('{small_args['start'].isoformat()}'))")
+    env = {**os.environ, "PYTHONHASHSEED": "4242"}
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "other")], check=True, env=env, timeout=120)
+    assert _digests(tmp_path / "other") == _digests(small_demo.out_dir)
