@@ -256,8 +256,8 @@ def test_truncated_gzipped_delivery_file_keeps_the_records_before_the_break(data
     events, bad = read(path)
     names = [r["eventName"] for r in orjson.loads(whole)["Records"]]
     assert 0 < len(events) < len(names) and [e["cloud_action"] for e in events] == names[:len(events)]
-    assert len(bad) == 2
-    assert "Records document is truncated" in bad[0].reason and "compressed stream is broken" in bad[1].reason
+    assert len(bad) == 2 and bad[1].offset == len(events) + 1
+    assert "Records document is truncated" in bad[0].reason and "stream is broken" in bad[1].reason
 
 
 def test_damaged_copies_never_stop_a_cloud_or_identity_reader(data: Path, tmp_path: Path) -> None:
@@ -282,3 +282,57 @@ def test_damaged_copies_never_stop_a_cloud_or_identity_reader(data: Path, tmp_pa
                     Event.model_validate({**item, "id": "x"})
                     kept += 1
     assert kept > 100  # damage costs the records it touches, not whole files
+
+
+def test_large_documents_stream_in_pieces_with_the_same_records(data: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from socpilot.ingest.readers import json_records
+
+    folder = cloudtrail(data) / "stratus-red-team-detonation-logs"
+    whole = [e for path in sorted(folder.glob("*.json")) for e in read(path)[0]]
+    records = [orjson.loads(e["raw"]) for e in whole]
+    array = tmp_path / "big_array.json"
+    array.write_bytes(orjson.dumps(records, option=orjson.OPT_INDENT_2))
+    delivery = tmp_path / "big_delivery.json.gz"
+    delivery.write_bytes(gzip.compress(orjson.dumps({"Records": records})))
+    # as if these files were gigabytes: parsed piece by piece through a small window
+    monkeypatch.setattr(json_records, "WHOLE_DOCUMENT_CHARS", 4096)
+    monkeypatch.setattr(json_records, "_CHUNK_BYTES", 1000)
+    for path in (array, delivery):
+        streamed, bad = read(path)
+        assert bad == [] and len(streamed) == 310
+        assert [(e["raw"], e["cloud_action"], e["time"]) for e in streamed] == \
+            [(e["raw"], e["cloud_action"], e["time"]) for e in whole]
+
+
+@pytest.mark.parametrize("window", [None, 700])
+def test_a_bad_object_among_concatenated_ones_costs_only_itself(data: Path, tmp_path: Path, window: int | None,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from socpilot.ingest.readers import json_records
+
+    records = orjson.loads((cloudtrail(data) / "stratus-red-team-detonation-logs" /
+                            "aws.credential-access.secretsmanager-batch-retrieve-secrets.json").read_bytes())
+    pretty = [orjson.dumps(r, option=orjson.OPT_INDENT_2) for r in records]
+    pretty[2] = pretty[2][: len(pretty[2]) // 2]  # one object cut in half
+    path = tmp_path / "objects.json"
+    path.write_bytes(b"\n".join(pretty) + b"\n")
+    if window:  # streamed through a window smaller than one record
+        monkeypatch.setattr(json_records, "WHOLE_DOCUMENT_CHARS", window)
+        monkeypatch.setattr(json_records, "_CHUNK_BYTES", window)
+    events, bad = read(path)
+    assert [e["fields"]["eventID"] for e in events] == [r["eventID"] for i, r in enumerate(records) if i != 2]
+    assert len(bad) == 1 and "truncated or invalid" in bad[0].reason
+
+
+def test_an_element_longer_than_any_record_ends_the_array(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from socpilot.ingest.readers import json_records
+
+    monkeypatch.setattr(json_records, "WHOLE_DOCUMENT_CHARS", 100)
+    monkeypatch.setattr(json_records, "_CHUNK_BYTES", 100)
+    monkeypatch.setattr(json_records, "MAX_ELEMENT_CHARS", 1000)
+    ok = {"eventName": "GetObject", "eventSource": "s3.amazonaws.com", "awsRegion": "eu-west-1"}
+    path = tmp_path / "array.json"
+    path.write_bytes(b"[\n" + orjson.dumps(ok) + b',\n{"eventName": "' + b"x" * 5000 + b"\n]")
+    events, bad = read(path)
+    assert [e["cloud_action"] for e in events] == ["GetObject"]
+    assert len(bad) == 1 and bad[0].offset == 2 and "the 1 complete records before it were kept" in bad[0].reason

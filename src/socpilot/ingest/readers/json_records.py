@@ -10,18 +10,21 @@ event id is computed from:
   ``orjson.dumps(record, option=orjson.OPT_SORT_KEYS)``, so anyone holding the record
   (the demo generator) can compute its id without knowing the file's layout.
 
-JSON lines stream with bounded memory. Documents are parsed whole (CloudTrail
-delivers them in files of a few MB); a document that is cut short keeps the
-records before the cut and quarantines the rest with the byte and line of the break.
+Memory stays bounded: JSON lines are read line by line; documents up to 64 MB (a
+CloudTrail delivery file is a few MB) are parsed whole, larger ones one element at
+a time through a sliding window. A document that is cut short keeps the records
+before the cut and quarantines the rest with the character and line of the break.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
+import itertools
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -32,8 +35,10 @@ from socpilot.ingest.quarantine import Quarantined
 
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-# A whole CloudTrail delivery file can be one line; beyond this a "line" is damage.
-MAX_DOCUMENT_BYTES = 256 << 20
+# A whole CloudTrail delivery file can be one line; a longer one is read as a streamed document.
+WHOLE_DOCUMENT_CHARS = 64 << 20  # documents up to this size are parsed whole (fast), larger ones streamed
+MAX_ELEMENT_CHARS = 16 << 20  # no single record is this long: past it, the document is damaged
+_CHUNK_BYTES = 1 << 20
 RECORDS_PREFIX = re.compile(r'\s*\{\s*"Records"\s*:\s*\[')
 _DECODER = json.JSONDecoder()
 # Panther's rule-test wrapper: {"rule_id", "test_name", "expected_result", "log_type", "log"}.
@@ -123,7 +128,7 @@ def _loads(line: bytes) -> Any:
         return orjson.loads(line.decode("utf-8", "replace"))
 
 
-def iter_utf8_lines(inp: Input) -> Iterator[tuple[int, bytes] | Quarantined]:
+def iter_utf8_lines(inp: Input) -> Generator[tuple[int, bytes] | Quarantined, None, None]:
     """An input's lines as UTF-8, with 1-based numbers: UTF-16 files (PowerShell's
     default export encoding) are re-encoded, a UTF-8 byte-order mark is dropped.
 
@@ -134,7 +139,7 @@ def iter_utf8_lines(inp: Input) -> Iterator[tuple[int, bytes] | Quarantined]:
         if utf16:
             yield from _utf16_lines(stream)
             return
-        for item in iter_lines(stream, max_line=MAX_DOCUMENT_BYTES):
+        for item in iter_lines(stream, max_line=WHOLE_DOCUMENT_CHARS):
             if not isinstance(item, Quarantined) and item[0] == 1:
                 item = (1, item[1].removeprefix(_BOM))
             yield item
@@ -156,26 +161,23 @@ def iter_json_records(inp: Input) -> Iterator[JsonRecord | Quarantined]:
     """Every JSON object of an input, in order, with bad lines and cut documents quarantined."""
     lines = iter_utf8_lines(inp)
     for item in lines:
-        if isinstance(item, Quarantined):
-            # Broken before the first line ended: a one-line document (a CloudTrail delivery
-            # file) cut short. Its bytes up to the break still hold whole records.
-            data = inp.head(MAX_DOCUMENT_BYTES)
-            if len(data) < MAX_DOCUMENT_BYTES and data.strip():
-                yield from _salvage(data.removeprefix(_BOM).decode("utf-8", "replace"))
-            yield item
-            continue
-        lineno, line = item
-        if not line.strip():
-            continue
-        try:
-            parsed = _loads(line)
-        except orjson.JSONDecodeError:
-            parsed = None
+        parsed = None
+        if not isinstance(item, Quarantined):
+            lineno, line = item
+            if not line.strip():
+                continue
+            try:
+                parsed = _loads(line)
+            except orjson.JSONDecodeError:
+                pass
         if isinstance(parsed, dict | list):
             yield from _line_records(lineno, line, parsed)
             yield from _json_lines(lines)
-        else:  # the first line is not a whole value: a multi-line document
-            yield from _document(line, lines)
+        else:
+            # Not a value per line: a pretty-printed document, or a one-line document too long
+            # for a line or cut short (a CloudTrail delivery file). Read it as a document.
+            lines.close()
+            yield from _document(inp)
         return
 
 
@@ -207,23 +209,54 @@ def _json_lines(lines: Iterator[tuple[int, bytes] | Quarantined]) -> Iterator[Js
         yield from _line_records(lineno, line, parsed)
 
 
-def _document(first: bytes, lines: Iterator[tuple[int, bytes] | Quarantined]) -> Iterator[JsonRecord | Quarantined]:
-    chunks = [first]
-    problems: list[Quarantined] = []
-    for item in lines:
-        if isinstance(item, Quarantined):
-            problems.append(item)
-        else:
-            chunks.append(item[1])
-    data = b"".join(chunks)
+def _document(inp: Input) -> Iterator[JsonRecord | Quarantined]:
+    """The records of a JSON document: parsed whole when it is small, else streamed."""
+    chunks = _text_chunks(inp)
+    head: list[str] = []
+    size = 0
+    for chunk in chunks:
+        if not isinstance(chunk, str):  # broken: what was read before is all there is
+            yield from _scan(iter(["".join(head), chunk]))
+            return
+        head.append(chunk)
+        size += len(chunk)
+        if size > WHOLE_DOCUMENT_CHARS:
+            yield from _scan(itertools.chain(["".join(head)], chunks))
+            return
+    text = "".join(head)
     try:
-        parsed = orjson.loads(data)
+        parsed = orjson.loads(text)
     except orjson.JSONDecodeError:
-        yield from _salvage(data.decode("utf-8", "replace"))
+        yield from _scan(iter([text]))
     else:
         items = _records_of(parsed)
         yield from _elements([parsed] if items is None else items, 1, "the JSON document")
-    yield from problems
+
+
+def _text_chunks(inp: Input) -> Iterator[str | Quarantined]:
+    """An input as text in pieces (UTF-8 or UTF-16 by its byte-order mark), then its break if any.
+
+    Read in small blocks, so a stream that breaks (a truncated gzip) still gives every
+    byte before the break.
+    """
+    encoding = "utf-16" if inp.head(2).startswith(_UTF16_BOMS) else "utf-8-sig"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    pending: list[str] = []
+    size = 0
+    with inp.open() as stream:
+        try:
+            while block := stream.read(8192):
+                pending.append(decoder.decode(block))
+                size += len(block)
+                if size >= _CHUNK_BYTES:
+                    yield "".join(pending)
+                    pending, size = [], 0
+        except (EOFError, OSError, zlib.error) as exc:
+            yield "".join(pending)
+            yield Quarantined(0, f"the stream is broken ({exc}); the records before the break were kept, "
+                              "re-export or re-copy the file", b"")
+            return
+    yield "".join(pending) + decoder.decode(b"", final=True)
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -232,42 +265,101 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def _salvage(text: str) -> Iterator[JsonRecord | Quarantined]:
-    """Records of a document that does not parse whole: keep each complete one before the break.
+class _Buffer:
+    """A sliding window over a document's text: what is read, and where reading stands in it."""
 
-    Handles arrays and ``Records`` documents cut short, and objects written one after
-    another (pretty-printed, not one per line).
+    def __init__(self, chunks: Iterator[str | Quarantined]) -> None:
+        self.chunks = chunks
+        self.text = ""
+        self.pos = 0
+        self.dropped = 0  # characters before ``text`` (already read and let go)
+        self.lines = 1  # line number at the start of ``text``
+        self.eof = False
+        self.broken: Quarantined | None = None
+
+    def more(self) -> bool:
+        """Read the next piece, letting go of what is behind ``pos``; False at the end."""
+        if self.eof:
+            return False
+        chunk = next(self.chunks, None)
+        if not isinstance(chunk, str):
+            self.eof, self.broken = True, chunk
+            return False
+        self.lines += self.text.count("\n", 0, self.pos)
+        self.dropped += self.pos
+        self.text, self.pos = self.text[self.pos:] + chunk, 0
+        return True
+
+    def skip_ws(self) -> bool:
+        """Move past blanks; False when the document ends first."""
+        while True:
+            self.pos = _skip_ws(self.text, self.pos)
+            if self.pos < len(self.text):
+                return True
+            if not self.more():
+                return False
+
+    def where(self) -> str:
+        return (f"character {self.dropped + self.pos} "
+                f"(line {self.lines + self.text.count(chr(10), 0, self.pos)})")
+
+
+def _scan(chunks: Iterator[str | Quarantined]) -> Iterator[JsonRecord | Quarantined]:
+    """Records of a document, one element at a time, in bounded memory.
+
+    Handles arrays, ``Records`` documents and objects written one after another; a
+    document cut short keeps each complete record before the break. A bad stretch
+    of concatenated objects is skipped to the next line that opens an object; inside
+    an array nothing after it can be trusted, so reading stops there.
     """
-    match = RECORDS_PREFIX.match(text)
-    in_array = bool(match) or text.lstrip().startswith("[")
-    pos = match.end() if match else (text.index("[") + 1 if in_array else 0)
+    buf = _Buffer(chunks)
+    while len(buf.text) < 64 and buf.more():
+        pass
+    match = RECORDS_PREFIX.match(buf.text)
+    in_array = bool(match) or buf.text.lstrip().startswith("[")
+    buf.pos = match.end() if match else (buf.text.index("[") + 1 if in_array else 0)
     kind = "the Records document" if match else ("the JSON array" if in_array else "the JSON document")
     count = 0
-    while True:
-        pos = _skip_ws(text, pos)
-        if pos >= len(text) or (in_array and text[pos] == "]"):
-            if in_array and pos >= len(text):
-                yield _cut(text, pos, kind, count, "it ends before its closing bracket")
-            return
+    while buf.skip_ws():
+        if in_array and buf.text[buf.pos] == "]":
+            break
         try:
-            value, pos = _DECODER.raw_decode(text, pos)
+            value, end = _DECODER.raw_decode(buf.text, buf.pos)
         except (json.JSONDecodeError, RecursionError) as exc:
-            yield _cut(text, pos, kind, count, getattr(exc, "msg", "nested too deep"))
-            return
-        items = _records_of(value) if not in_array else [value]
+            if len(buf.text) - buf.pos < MAX_ELEMENT_CHARS and buf.more():
+                continue  # most likely an element not yet read whole
+            yield _cut(buf, kind, count, getattr(exc, "msg", "nested too deep"))
+            if in_array or not _next_object(buf):
+                break
+            continue
+        buf.pos = end
+        items = [value] if in_array else _records_of(value)
         elements = list(_elements([value] if items is None else items, count + 1, kind))
         count += len(elements)
         yield from elements
-        pos = _skip_ws(text, pos)
-        if in_array and pos < len(text) and text[pos] == ",":
-            pos += 1
+        if in_array and buf.skip_ws() and buf.text[buf.pos] == ",":
+            buf.pos += 1
+    else:
+        if in_array:
+            yield _cut(buf, kind, count, "it ends before its closing bracket")
+    if buf.broken is not None:  # numbered like the records: the one that would have come next
+        yield Quarantined(count + 1, buf.broken.reason, buf.broken.head)
 
 
-def _cut(text: str, pos: int, kind: str, count: int, why: str) -> Quarantined:
-    line = text.count("\n", 0, pos) + 1
+def _next_object(buf: _Buffer) -> bool:
+    """Skip to the next line that opens an object (``{`` first on its line); False when none does."""
+    while (at := buf.text.find("\n{", buf.pos)) < 0:
+        buf.pos = max(buf.pos, len(buf.text) - 1)  # keep a last newline: the next piece may start with {
+        if not buf.more():
+            return False
+    buf.pos = at + 1
+    return True
+
+
+def _cut(buf: _Buffer, kind: str, count: int, why: str) -> Quarantined:
     return Quarantined.of(
         count + 1,
-        f"{kind} is truncated or invalid at character {pos} (line {line}): {why}; the {count} complete "
-        "records before it were kept, the rest is lost — re-export or re-download the file",
-        text[pos:pos + 256],
+        f"{kind} is truncated or invalid at {buf.where()}: {why}; the {count} complete records before it "
+        "were kept — re-export or re-download the file",
+        buf.text[buf.pos:buf.pos + 256],
     )
