@@ -336,26 +336,30 @@ def _alert_summary(alert: Alert) -> AlertSummary:
 
 
 def _timeline(alerts: Sequence[Alert], evidence: Evidence, settings: Settings) -> list[TimelineEntry]:
-    """Alerts first, then their evidence, then sensor records, capped; shown in aligned time."""
-    entries: list[TimelineEntry] = []
+    """Alerts, their evidence, sensor and identity records, each kind with its share of the limit;
+    shown in aligned (host-clock) time."""
+    limit = settings.timeline_limit
+    alert_entries = [
+        TimelineEntry(time=a.first_time, aligned_time=a.first_time, source=a.rule_source, kind="alert",
+                      summary=f"[{a.rule_level}] {clip(a.rule_title, 160)}", alert_id=a.id,
+                      event_id=next((i for i in a.event_ids if i in evidence.alert_events), None))
+        for a in alerts[: limit // 4]]
     seen: set[str] = set()
-    for alert in alerts:
-        entries.append(TimelineEntry(time=alert.first_time, aligned_time=alert.first_time, source=alert.rule_source,
-                                     kind="alert", summary=f"[{alert.rule_level}] {clip(alert.rule_title, 160)}",
-                                     alert_id=alert.id, event_id=next((i for i in alert.event_ids
-                                                                       if i in evidence.alert_events), None)))
+    host_entries = []
     for alert in alerts:
         for event_id in alert.event_ids:
             row = evidence.alert_events.get(event_id)
-            if row is not None and event_id not in seen:
+            if row is not None and event_id not in seen and len(host_entries) < limit // 2:
                 seen.add(event_id)
-                entries.append(_entry(row, timedelta(0)))
+                host_entries.append(_entry(row, timedelta(0)))
+    other: list[TimelineEntry] = []
     for net in evidence.networks:
         shift = net.skew.delta if net.skew else timedelta(0)
-        entries.extend(_entry(row, shift) for row in net.records if row["id"] not in seen)
+        other.extend(_entry(row, shift) for row in net.records if row["id"] not in seen)
     for rows in evidence.identity.values():
-        entries.extend(_entry(row, timedelta(0)) for row in rows)
-    kept = entries[: settings.timeline_limit]
+        other.extend(_entry(row, timedelta(0)) for row in rows)
+    room = limit - len(alert_entries) - len(host_entries)
+    kept = alert_entries + host_entries + sorted(other, key=lambda e: e.aligned_time)[:room]
     return sorted(kept, key=lambda e: (e.aligned_time, e.kind != "alert", e.event_id or ""))
 
 
