@@ -64,6 +64,9 @@ def _print(run) -> None:  # type: ignore[no-untyped-def]
                             title=f"Look at this first: {inc['id']} ({inc['severity']}, risk {inc['risk']:.0f})",
                             subtitle=(f"covers attack stages {cov.get('stages')} of {cov.get('stages_total')}"
                                       if cov else None)))
+    elif run.top_alerts:
+        lines = [f"[{a['level']}] {a['time'][:19]} {a['rule']}  {' '.join(a['entities'])}" for a in run.top_alerts]
+        console.print(Panel("\n".join(lines), title="Look at these alerts first"))
     else:
         console.print(Panel(
             f"{facts['victim_email']} opened a macro document on {facts['victim_host']} on {facts['attack_date']}; "

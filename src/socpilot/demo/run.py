@@ -102,7 +102,9 @@ def run_demo(home: str | Path | None = None, hosts: int = 40, days: int = 7, eve
         run.detection = result.to_dict() if hasattr(result, "to_dict") else {"result": str(result)}
         stored = _entry("socpilot.correlate.run", "stored_alerts")
         if stored is not None:
-            run.detection["against_ground_truth"] = alert_score(stored(ws), manifest)
+            alerts = stored(ws)
+            run.detection["against_ground_truth"] = alert_score(alerts, manifest)
+            run.top_alerts = top_alerts(alerts)
     else:
         run.skipped.append("detection")
 
@@ -138,6 +140,16 @@ def alert_score(alerts: list[Any], manifest: DemoManifest) -> dict[str, Any]:
         "stages_alerted": sorted({truth[e] for a in on_attack for e in a.event_ids if e in truth}),
         "noisiest_benign_rules": sorted(noisy.items(), key=lambda kv: -kv[1])[:10],
     }
+
+
+_LEVELS = {"critical": 4, "high": 3, "medium": 2, "low": 1, "informational": 0}
+
+
+def top_alerts(alerts: list[Any], n: int = 5) -> list[dict[str, Any]]:
+    """The most severe alerts, earliest first among equals: what to read when there are no incidents yet."""
+    ranked = sorted(alerts, key=lambda a: (-_LEVELS.get(a.rule_level, 0), a.first_time, a.id))
+    return [{"id": a.id, "rule": a.rule_title, "level": a.rule_level, "time": a.first_time.isoformat(),
+             "entities": [f"{e.kind}:{e.value}" for e in a.entities[:4]]} for a in ranked[:n]]
 
 
 def ground_truth(manifest: DemoManifest) -> list[dict[str, Any]]:
