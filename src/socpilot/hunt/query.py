@@ -16,7 +16,7 @@ from socpilot.model.event import EVENT_COLUMNS
 
 # What a hunt can return: raw events, or one row per distinct entity with counts.
 Returns = Literal["events", "hosts", "users", "ips", "src_ips", "domains", "processes",
-                  "countries", "ports", "actions", "resources", "count"]
+                  "countries", "ports", "actions", "resources", "user_agents", "count"]
 Operator = Literal["equals", "in", "contains", "starts", "ends", "regex", "cidr", "subdomain",
                    "gt", "ge", "lt", "le", "exists"]
 Aggregate = Literal["count", "distinct_count", "sum_bytes"]
@@ -131,7 +131,7 @@ class Enrichment(_Strict):
     """
 
     kind: Literal["registered", "first_seen", "rare", "asset", "identity", "outside_hours"]
-    entity: Literal["domain", "process", "ip", "country", "host", "user"] | None = None
+    entity: Literal["domain", "process", "ip", "country", "host", "user", "port", "action", "user_agent"] | None = None
     days: int | None = None
     scope: Scope | None = None
     max_count: int | None = None

@@ -117,11 +117,15 @@ def _not_names(text: Text, known: Known, entities: list[Entity]) -> list[Entity]
     """Give back dotted words that are user or host names ("user sarah.whitfield"), not domains."""
     kept = []
     for e in entities:
-        if e.kind == "domain" and (set(text.before(e.start, 1)) & _NAME_CUES
-                                   or known.exact("user", e.value) or known.exact("host", e.value)):
+        cue = set(text.before(e.start, 1)) & _NAME_CUES
+        if e.kind == "domain" and (cue or known.exact("user", e.value) or known.exact("host", e.value)):
             text.release(e.start, e.end)
-        else:
-            kept.append(e)
+            continue
+        if e.kind == "email" and cue:
+            word = re.search(r"[\w\-]+\s*$", text.lower[:e.start])
+            if word:
+                text.take(word.start(), word.end())
+        kept.append(e)
     return kept
 
 
@@ -140,7 +144,8 @@ _REGISTERED = [
     re.compile(r"\bdomains?\s+(?:younger|newer)\s+than\s+(\d+)\s+days"),
 ]
 _FIRST_SEEN = [
-    re.compile(r"\b(?:first[\s-]seen|never[\s-]+(?:been\s+)?seen[\s-]+before|never[\s-]before[\s-]seen|new\s+to\s+(?:the|our|this)\s+(?:environment|network|org(?:anization|anisation)?))\b(?:\s+" + _DAYS + ")?"),
+    re.compile(r"\b(?:first[\s-]seen|never[\s-]+(?:been\s+)?seen[\s-]+before|never[\s-]before[\s-]seen|new\s+to\s+(?:the|our|this)\s+(?:environment|network|org(?:anization|anisation)?))\b"
+               r"(?:\s+in\s+(?:this|the|our|your)\s+(?:environment|network))?(?:\s+" + _DAYS + ")?"),
     re.compile(r"\bnew(?:ly[\s-]seen)?\s+(?=(domains?|processes|process|binaries|executables|countries|country|locations?|ips?|destinations?|ports?)\b)"),
 ]
 _RARE = re.compile(r"\b(?:rare|rarely[\s-]seen|uncommon|unusual|seldom[\s-]seen|infrequent|rarest|least[\s-]common|anomalous)\b")
@@ -151,8 +156,9 @@ _GROUP = re.compile(r"\b(?:members?\s+of|in\s+(?:the\s+)?group|belonging\s+to)\s
 _NO_ENROLL = re.compile(r"\b(?:not|never)\s+enrolled\s+in\s+(?:mfa|multi[\s-]?factor|2fa)\b|\bwithout\s+(?:an?\s+)?(?:mfa|multi[\s-]?factor|2fa)\s+enrol(?:l)?ment\b|\bno\s+mfa\s+enrol(?:l)?ment\b")
 _NO_MFA = re.compile(r"\b(?:without|no|missing|lacking|bypass(?:ing|ed)?|skipp(?:ing|ed)|absent)\s+(?:an?\s+)?(?:mfa|multi[\s-]?factor|2fa|two[\s-]factor)(?:\s+authentication)?\b|\bnon[\s-]mfa\b|\bsingle[\s-]factor\b")
 _WITH_MFA = re.compile(r"\b(?:with|using|passed)\s+(?:mfa|multi[\s-]?factor|2fa)\b")
-_CRITICAL = re.compile(r"\b(critical|crown[\s-]jewel|high[\s-]criticality|business[\s-]critical|tier[\s-]?0)\b")
-_CRITICALITY = re.compile(r"\bcriticality\s+(?:is\s+|of\s+|=\s*)?(\w+)\b|\b(\w+)[\s-]criticality\b")
+_ASSET_NOUN = r"(?:\s+(?:hosts?|servers?|machines?|assets?|systems?|devices?|boxes|endpoints?))?"
+_CRITICAL = re.compile(r"\b(critical|crown[\s-]jewel|high[\s-]criticality|business[\s-]critical|tier[\s-]?0)" + _ASSET_NOUN + r"\b")
+_CRITICALITY = re.compile(r"\bcriticality\s+(?:is\s+|of\s+|=\s*)?(\w+)\b|\b(\w+)[\s-]criticality" + _ASSET_NOUN + r"\b")
 _OWNER = re.compile(r"\bowned\s+by\s+([\w.\-@]+)|\bowner\s+(?:is\s+)?([\w.\-@]+)")
 _ROLE = re.compile(r"\bdomain\s+controllers?\b|\b(?:with\s+)?role\s+(?:is\s+|of\s+)?([\w\-]+)")
 _NEW_COUNTRY = re.compile(r"\b(?:new|unusual|never[\s-]seen|first[\s-]seen|unfamiliar|different)\s+(?:countr(?:y|ies)|locations?|geo(?:graph(?:y|ies))?)\b(?:\s+for\s+(?:the|that|this)\s+user)?")
@@ -202,6 +208,14 @@ def _enrichments(st: _State, registrations: bool) -> None:
     if (m := next(text.matches(_GROUP), None)) is not None:
         text.take(m.start(), m.end())
         group = (m.group(1) or m.group(2)).strip("\"'")
+        # "in group Finance Team": capitalised words that follow belong to the group's name
+        for word in re.finditer(r"\s+([A-Z][\w-]*)", text.original[m.end():]):
+            if word.start() != 0 and not text.original[m.end():m.end() + word.start()].isspace():
+                break
+            group += " " + word.group(1).lower()
+            text.take(m.end() + word.start(), m.end() + word.end())
+            if text.original[m.end() + word.end():m.end() + word.end() + 1] != " ":
+                break
         out.append(Enrichment(kind="identity", entity="user", attribute="groups", value=group))
     if (m := next(text.matches(_NO_ENROLL), None)) is not None:
         text.take(m.start(), m.end())
@@ -261,12 +275,16 @@ def _within(text: Text) -> int | None:
 
 @dataclass
 class _Shape:
+    per: str | None = None  # "per host": one row per entity, whatever else asks for a count
     count: bool = False
     limit: int | None = None
     order: str | None = None
     bytes: bool = False
 
 
+_PER = re.compile(r"\b(?:per|for\s+each|grouped\s+by|broken\s+down\s+by)\s+(host|user|domain|process|country|port|ip|machine|device|account)(?:s|es)?\b")
+_PER_RETURNS = {"host": "hosts", "machine": "hosts", "device": "hosts", "user": "users", "account": "users",
+                "domain": "domains", "process": "processes", "country": "countries", "port": "ports", "ip": "ips"}
 _HOW_MANY = re.compile(r"\b(?:how\s+many|number\s+of|count\s+(?:of|the)|count)\b")
 _TOP = re.compile(r"\b(?:top|first|latest|last|most\s+recent)\s+(\d+)\b")
 _BYTES = re.compile(r"\b(?:by\s+(?:bytes|volume|data|traffic)|most\s+(?:data|bytes|traffic)|(?:sent|uploaded|transferred)\s+the\s+most(?:\s+data)?|top\s+talkers|biggest\s+uploads?|largest\s+transfers?)\b")
@@ -276,6 +294,9 @@ _LEAST = re.compile(r"\b(?:least|fewest)\b")
 
 def _shape(text: Text) -> _Shape:
     shape = _Shape()
+    if (m := next(text.matches(_PER), None)) is not None:
+        text.take(m.start(), m.end())
+        shape.per = _PER_RETURNS[m.group(1)]
     if (m := next(text.matches(_BYTES), None)) is not None:
         text.take(m.start(), m.end())
         shape.bytes, shape.order = True, "bytes_desc"
@@ -330,10 +351,9 @@ _LONG = re.compile(r"\b(?:very\s+)?long\s*(?:dns\s+)?(?:names?|queries|query|dom
 _ENTROPY = re.compile(r"\b(?:high[\s-]entropy|random[\s-]looking|random|dga(?:[\s-]like)?|algorithmically[\s-]generated|gibberish)\b")
 _SIGNED = re.compile(r"\b(unsigned|not\s+signed|without\s+(?:a\s+)?signature|signed)\b")
 _HOST_CUE = re.compile(r"\b(?:on|from|at|for|of|to)?\s*(?:the\s+)?(?:host|hostname|machine|device|computer|endpoint|box|workstation|server|laptop)\s+(?!that\b|which\b|where\b|with\b|named\b)([\w.\-$\\]+)")
-_USER_CUE = re.compile(r"\b(?:by\s+|for\s+|of\s+)?(?:the\s+)?(?:user|account|username|principal|identity)\s+(?!that\b|which\b|who\b|with\b|named\b)([\w.\-$\\@]+)")
+_USER_CUE = re.compile(r"\b(?:by\s+|for\s+|of\s+)?(?:the\s+)?(?:user|account|username|principal|identity)\s+(?!that\b|which\b|who\b|with\b|named\b|agents?\b)([\w.\-$\\@]+)")
 _POSSESSIVE = re.compile(r"\b([\w.\-]+)'s\b")
 _FROM_COUNTRY = re.compile(r"\b(?:from|in|outside(?:\s+of)?|originating\s+(?:from|in))\s+$")
-_PARENT_CUES = ("by", "from", "under", "parent", "of")
 _CHILD_VERBS = re.compile(r"\b(?:spawn(?:s|ed|ing)?|launch(?:es|ed|ing)?|start(?:s|ed|ing)?|creat(?:e|es|ed|ing)|open(?:s|ed|ing)?|run(?:s|ning)?|ran|execut(?:e|es|ed|ing)|child(?:ren)?)\b")
 
 
@@ -352,8 +372,11 @@ def _clause(st: _State, text: Text, actions: list[tuple[int, str]], entities: li
     if text.take_phrase(vocabulary()["contact_verbs"]):
         c.contact = True
     _dns_shape(text, c)
-    for cls, phrases in _phrases("classes").items():
-        if text.take_all(phrases) and cls not in c.classes:
+    # longest phrase first across all classes: "run key" is registry before "run" is process
+    pairs = sorted(((p, cls) for cls, phrases in _phrases("classes").items() for p in phrases),
+                   key=lambda pc: len(pc[0]), reverse=True)
+    for phrase, cls in pairs:
+        if text.take_all([phrase]) and cls not in c.classes:
             c.classes.append(cls)
     _signed(text, c)
     _entity_filters(text, c)
@@ -559,7 +582,13 @@ def _process_filters(text: Text, c: _Clause) -> None:
     for i, (pos, image) in enumerate(c.processes):
         before = text.before(pos, 2)
         between = text.lower[c.processes[i - 1][0]:pos] if i else ""
-        if before and before[-1] in _PARENT_CUES or "child of" in " ".join(before) or "spawned by" in " ".join(before):
+        parent_cue = bool(before) and before[-1] in ("parent", "under") or "parent" in before \
+            or "child of" in " ".join(before)
+        by_cue = bool(before) and before[-1] in ("by", "from", "of")
+        if by_cue and not parent_cue and {"file", "registry"} & set(c.classes) and "process" not in c.classes:
+            # "registry changes by powershell.exe": the process that acted, not a parent
+            children.append(image)
+        elif parent_cue or by_cue:
             parents.append(image)
         elif i and _CHILD_VERBS.search(between) and not re.search(r"\bby\b", between):
             if c.processes[i - 1][1] in children:
@@ -591,7 +620,7 @@ def _returns(text: Text, shape: _Shape, clauses: list[_Clause]) -> str:
         for phrase in phrases:
             for m in text.matches(phrase_pattern(phrase)):
                 # "logons by admin users": the object of a preposition is a condition, not the subject
-                if set(text.before(m.start(), 2)) & _PREPOSITIONS:
+                if set(text.before(m.start(), 2, free_only=True)) & _PREPOSITIONS:
                     continue
                 if found is None or m.start() < found[0] or (m.start() == found[0] and m.end() > found[1]):
                     found = (m.start(), m.end(), kind)
@@ -611,13 +640,17 @@ def _returns(text: Text, shape: _Shape, clauses: list[_Clause]) -> str:
 def _finish_enrichments(st: _State, clauses: list[_Clause], returns: str) -> None:
     """Point entity-less enrichments (rare, first seen) at what the question is about."""
     first = clauses[0]
-    by_returns = {"domains": "domain", "processes": "process", "ips": "ip", "countries": "country"}
+    by_returns = {"domains": "domain", "processes": "process", "ips": "ip", "countries": "country",
+                  "ports": "port", "actions": "action", "user_agents": "user_agent"}
     default = by_returns.get(returns) or (
         "process" if "process" in first.classes else
         "domain" if set(first.classes) & set(CONTACT_CLASSES) else None)
     for i, e in enumerate(st.enrich):
         if e.kind in ("rare", "first_seen") and e.entity is None:
-            st.enrich[i] = e.model_copy(update={"entity": default or "domain"})
+            update: dict[str, Any] = {"entity": default or "domain"}
+            if default == "action":
+                update["scope"] = "user"  # cloud actions are done by principals, not hosts
+            st.enrich[i] = e.model_copy(update=update)
             if default is None:
                 st.notes.append(f"'{e.kind.replace('_', ' ')}' read as applying to domains")
             if default in ("domain", None) and not first.classes:
@@ -629,14 +662,16 @@ def _finish_enrichments(st: _State, clauses: list[_Clause], returns: str) -> Non
                 and returns in ("users", "events", "count") and not first.filters else None
 
 
-_IMPLIED_CLASSES = {"domains": CONTACT_CLASSES, "processes": ["process"], "actions": ["api"],
+_IMPLIED_CLASSES = {"domains": CONTACT_CLASSES, "processes": ["process"], "actions": ["api"], "user_agents": ["http"],
                     "resources": ["api"], "ports": ["network"], "bytes": ["network"]}
 
 
 def _build(st: _State, clauses: list[_Clause], returns: str, shape: _Shape, time: Any,
            within: int | None) -> HuntQuery:
     aggregate = "sum_bytes" if shape.bytes else None
-    if shape.count:
+    if shape.per:
+        returns = shape.per
+    elif shape.count:
         if returns in ("events",):
             returns = "count"
         elif returns != "count":

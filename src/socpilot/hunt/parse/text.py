@@ -75,9 +75,12 @@ class Text:
             taken += 1
         return taken
 
-    def before(self, start: int, words: int = 2) -> list[str]:
-        """The (lower-cased) words just before a position, nearest last."""
-        return re.findall(r"[\w\-']+", self.lower[:start])[-words:]
+    def before(self, start: int, words: int = 2, free_only: bool = False) -> list[str]:
+        """The (lower-cased) words just before a position, nearest last; optionally only unused ones."""
+        head = self.lower[:start]
+        if free_only:
+            head = "".join(" " if used else ch for ch, used in zip(head, self.used, strict=False))
+        return re.findall(r"[\w\-']+", head)[-words:]
 
     def leftover(self) -> list[str]:
         """Words no recognizer used, in order (punctuation dropped)."""
