@@ -282,7 +282,7 @@ class _Builder:
         session = self.ctx.setdefault("okta_session", "102" + hex_id(self.rng, 22))
         line = okta.event(ts, uuid(self.rng), s["event_type"], s.get("legacy"), s["message"], actor, client, "SUCCESS",
                           session, hex_id(self.rng, 27), s.get("credential"), targets=targets,
-                          security={**att["isp"], "isProxy": False})
+                          security={**att["isp"], "isProxy": False}, debug=s.get("debug"))
         return [(ts, "okta", "okta", line, f"Okta {s['event_type']} for {user.email} from {loc['country']}")]
 
     def cloudtrail(self, s: dict[str, Any], ts: float) -> list[Record]:

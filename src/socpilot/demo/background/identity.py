@@ -12,6 +12,10 @@ from socpilot.demo.org import Org, User
 from socpilot.demo.rng import hex_id, stream, uuid
 from socpilot.demo.template import fill
 
+# Okta's behaviour detection on a sign-in from a known place and device.
+USUAL_BEHAVIOURS = ("{New Geo-Location=NEGATIVE, New Device=NEGATIVE, New IP=NEGATIVE, New State=NEGATIVE, "
+                    "New Country=NEGATIVE, Velocity=NEGATIVE, New City=NEGATIVE}")
+
 
 def okta_user_id(seed: int, sam: str) -> str:
     rng = stream(seed, "okta-user", sam)
@@ -48,7 +52,9 @@ class IdentityBackground:
         tx = hex_id(rng, 27)
         out = [(ts, okta.event(ts, uuid(rng), "user.session.start", "core.user_auth.login_success",
                                "User login to Okta", actor, client, "SUCCESS", session, tx, "PASSWORD",
-                               debug={"requestUri": "/idp/idx/identify", "url": "/idp/idx/identify?"}))]
+                               debug={"requestUri": "/idp/idx/identify", "url": "/idp/idx/identify?",
+                                      "behaviors": USUAL_BEHAVIOURS, "risk": "{level=LOW}",
+                                      "threatSuspected": "false"}))]
         t = ts
         if user.mfa_enrolled and len(out) < n:
             t += rng.uniform(4, 25)
