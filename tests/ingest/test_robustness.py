@@ -72,6 +72,23 @@ def test_truncated_gzip_keeps_every_complete_line_before_the_break(data: Path, t
     assert _ids(workspace) == expected
 
 
+def test_truncated_gzipped_evtx_keeps_every_complete_chunk(data: Path, tmp_path: Path) -> None:
+    clean = (data / "evtx/evtx-attack-samples/Command and Control/bits_openvpn.evtx").read_bytes()  # 1,537
+    packed = gzip.compress(clean)
+    cut = tmp_path / "cut.evtx.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    items = list(EvtxReader().read(Input(cut)))
+    bad = [i for i in items if isinstance(i, Quarantined)]
+    assert len(bad) == 1 and "compressed stream broken at byte" in bad[0].reason
+    # What survives is the file header and every whole 64 KiB chunk in the salvaged bytes.
+    chunks = (bad[0].offset - 4096) // 65536
+    whole = tmp_path / "whole_chunks.evtx"
+    whole.write_bytes(clean[: 4096 + chunks * 65536])
+    expected = [e["raw"] for e in EvtxReader().read(Input(whole))]
+    assert chunks >= 2 and 0 < len(expected) < 1537
+    assert [e["raw"] for e in items if not isinstance(e, Quarantined)] == expected
+
+
 def test_invalid_json_lines_are_quarantined_by_line_number(data: Path, tmp_path: Path,
                                                            workspace: Workspace) -> None:
     lines = _otrf_lines(data)[:50]
