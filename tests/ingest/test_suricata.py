@@ -214,6 +214,17 @@ def test_flipped_bytes_in_real_eve_cost_only_the_damaged_record(data: Path, tmp_
         data / "suricata" / "hassanabad-suricata-sample-data" / "honeypot-2018" / "alerts-only.json")][: len(events)]
 
 
+def test_hostile_nesting_costs_nothing_but_its_own_field_text(tmp_path: Path) -> None:
+    deep = '{"a":' * 1000 + "1" + "}" * 1000
+    path = tmp_path / "eve.json"
+    path.write_text(eve("alert", alert={"signature": "deep", "signature_id": 1}, x=None).replace('"x":null', f'"x":{deep}')
+                    + "\n" + eve("flow", flow={"bytes_toserver": 5}) + "\n")
+    (alert, flow), bad = read(path)
+    assert bad == [] and alert["finding_title"] == "deep" and flow["bytes_out"] == 5
+    nested = [v for k, v in alert["fields"].items() if k.startswith("x.")]
+    assert len(nested) == 1 and "raw text" in nested[0]  # too deep even for JSON text: raw keeps it
+
+
 def test_eve_inputs_are_detected_and_zeek_json_is_not(data: Path) -> None:
     for path in (data / "suricata" / "elastic-beats" / "eve-small.log",
                  data / "suricata" / "hassanabad-suricata-sample-data" / "honeypot-2018" / "alerts-only.json"):

@@ -354,6 +354,16 @@ def test_json_line_that_is_invalid_is_quarantined_and_the_rest_kept(tmp_path: Pa
     assert events[1]["time"] == datetime(2020, 1, 1, 0, 0, 2, 250000, tzinfo=UTC)
 
 
+def test_hostile_nesting_in_zeek_json_costs_nothing_but_its_own_field_text(tmp_path: Path) -> None:
+    log = tmp_path / "conn.log"
+    deep = '{"a":' * 1000 + "1" + "}" * 1000
+    log.write_text('{"_path":"conn","ts":1.0,"uid":"Cn1","x":{"y":' + deep + '},"z":[{"k":1}]}\n'
+                   '{"_path":"conn","ts":2.0,"uid":"Cn2"}\n')
+    (first, second), bad = read(log)
+    assert bad == [] and (first["session_uid"], second["session_uid"]) == ("Cn1", "Cn2")
+    assert "raw text" in first["fields"]["x.y"] and first["fields"]["z"] == '{"k":1}'
+
+
 def test_zeek_inputs_are_detected_and_other_json_is_not(data: Path) -> None:
     zeek = data / "zeek"
     for path in (zeek / "wrccdc2018" / "tsv" / "ssl.log.gz", zeek / "wrccdc2018" / "json" / "ssl.json.gz",

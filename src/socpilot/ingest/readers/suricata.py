@@ -18,14 +18,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import orjson
 import yaml
 
 from socpilot.ingest.inputs import Input
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.ingest.reader import EventDict, Reader
 from socpilot.ingest.readers.json_records import first_record, iter_json_records
-from socpilot.ingest.readers.zeek import column_converter
+from socpilot.ingest.readers.zeek import column_converter, nested_text
 from socpilot.model.ocsf import EventClass
 
 
@@ -51,19 +50,26 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
 
 
-def flatten(record: dict[str, Any], prefix: str = "", out: dict[str, str] | None = None) -> dict[str, str]:
+MAX_DEPTH = 16  # EVE nests a few levels; deeper objects stay whole as JSON text
+
+
+def flatten(record: dict[str, Any], prefix: str = "", out: dict[str, str] | None = None,
+            depth: int = 0) -> dict[str, str]:
     """An EVE event as ``dotted.name -> text``; lists of scalars joined with ``,``, other lists as JSON."""
     out = {} if out is None else out
     for key, value in record.items():
         if isinstance(value, str):
             out[prefix + key] = value
         elif isinstance(value, dict):
-            flatten(value, prefix + key + ".", out)
+            if depth < MAX_DEPTH:
+                flatten(value, prefix + key + ".", out, depth + 1)
+            else:
+                out[prefix + key] = nested_text(value)
         elif isinstance(value, list):
             if all(_scalar(v) for v in value):
                 out[prefix + key] = ",".join(_text(v) for v in value)
             else:
-                out[prefix + key] = orjson.dumps(value).decode()
+                out[prefix + key] = nested_text(value)
         elif value is not None:
             out[prefix + key] = _text(value)
     return out
@@ -122,7 +128,7 @@ def dns_answers(dns: dict[str, Any]) -> list[str] | None:
             return found
     grouped = dns.get("grouped")
     if isinstance(grouped, dict):
-        found = [_text(v) if _scalar(v) else orjson.dumps(v).decode()
+        found = [_text(v) if _scalar(v) else nested_text(v)
                  for values in grouped.values() if isinstance(values, list) for v in values]
         if found:
             return found

@@ -65,7 +65,7 @@ def unescape(value: str) -> str:
 
 
 def json_text(value: Any) -> str:
-    """A JSON scalar as field text, in the TSV writer's convention (see module docstring)."""
+    """A JSON value as field text, in the TSV writer's convention (see module docstring)."""
     if isinstance(value, str):
         return value
     if value is True:
@@ -74,7 +74,17 @@ def json_text(value: Any) -> str:
         return "false"
     if isinstance(value, float):
         return f"{value:.6f}"
+    if isinstance(value, dict | list):
+        return nested_text(value)
     return str(value)
+
+
+def nested_text(value: Any) -> str:
+    """An object or array kept whole as JSON text; hostile nesting must not stop the input."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return "(nested too deep to show here; the record's raw text has it)"
 
 
 def parse_time(value: Any) -> datetime | None:
