@@ -213,9 +213,22 @@ def filter_condition(f: Filter, b: _Binder) -> exp.Expression:
     parts = [_predicate(col, f, text=_is_text(f.field)) for col in columns]
     values = [_bind_value(f, b)] if f.op != "exists" else []
     cond = exp.or_(*[p(*[v.copy() for v in values]) for p in parts]) if len(parts) > 1 else parts[0](*values)
+    compound = len(parts) > 1
+    if f.field == "host" and f.op == "equals":
+        # network sensors see a host only by its addresses: the inventory knows which are its
+        cond = exp.or_(cond, *[exp.column(c).isin(query=_host_ips(values[0])) for c in ("src_ip", "dst_ip")])
+        compound = True
     if f.negate:
         return exp.Not(this=exp.Coalesce(this=exp.paren(cond), expressions=[exp.false()]))
-    return exp.paren(cond) if len(parts) > 1 else cond
+    return exp.paren(cond) if compound else cond
+
+
+def _host_ips(value: exp.Expression) -> exp.Select:
+    """The inventory IPs of the host named by ``value`` (its FQDN or short name)."""
+    short = exp.func("regexp_replace", value.copy(), exp.Literal.string(r"\..*$"), exp.Literal.string(""))
+    return exp.select(exp.column("ip")).from_("hunt_host_ips").where(
+        exp.or_(exp.EQ(this=exp.column("name"), expression=value.copy()),
+                exp.EQ(this=exp.column("name"), expression=short)))
 
 
 def _filter_columns(name: str) -> list[str]:

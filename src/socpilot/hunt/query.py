@@ -27,7 +27,7 @@ Unit = Literal["minutes", "hours", "days", "weeks"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 # Fields that stand for several columns: a filter on them matches any of the columns.
-VIRTUAL_FIELDS = ("domain", "ip", "hash", "user_any", "process_any")
+VIRTUAL_FIELDS = ("domain", "ip", "hash", "user_any", "process_any", "host")
 
 _UNIT_DELTA = {"minutes": timedelta(minutes=1), "hours": timedelta(hours=1),
                "days": timedelta(days=1), "weeks": timedelta(weeks=1)}

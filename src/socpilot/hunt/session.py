@@ -26,6 +26,10 @@ SELECT lower(user) AS name, privileged, mfa_enrolled, department, groups FROM ba
 UNION ALL SELECT lower(email), privileged, mfa_enrolled, department, groups FROM base WHERE email IS NOT NULL
 UNION ALL SELECT lower(alias), privileged, mfa_enrolled, department, groups
 FROM (SELECT unnest(aliases) AS alias, privileged, mfa_enrolled, department, groups FROM base)"""
+_HOST_IPS = """CREATE TEMP VIEW hunt_host_ips AS
+SELECT lower(hostname) AS name, ip FROM (SELECT hostname, unnest(ips) AS ip FROM assets)"""
+_EMPTY_HOST_IPS = """CREATE TEMP VIEW hunt_host_ips AS
+SELECT CAST(NULL AS VARCHAR) AS name, CAST(NULL AS VARCHAR) AS ip WHERE false"""
 _EMPTY_ASSETS = """CREATE TEMP VIEW hunt_assets AS SELECT CAST(NULL AS VARCHAR) AS name,
 CAST(NULL AS VARCHAR) AS criticality, CAST(NULL AS VARCHAR) AS owner, CAST(NULL AS VARCHAR) AS role,
 CAST(NULL AS VARCHAR) AS os, CAST(NULL AS VARCHAR) AS business_service WHERE false"""
@@ -41,6 +45,7 @@ def open_session(ws: Workspace) -> duckdb.DuckDBPyConnection:
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
     con.execute(_ASSETS if "assets" in tables else _EMPTY_ASSETS)
+    con.execute(_HOST_IPS if "assets" in tables else _EMPTY_HOST_IPS)
     con.execute(_IDENTITIES if "identities" in tables else _EMPTY_IDENTITIES)
     allowed = list(ws.store.part_paths())
     path = intel_path(ws.home, "domains")

@@ -385,7 +385,7 @@ def _clause(st: _State, text: Text, actions: list[tuple[int, str]], entities: li
 
 def _names(st: _State, text: Text, c: _Clause) -> None:
     """Hosts and users the question names, checked against the store."""
-    for kind, pattern, column in (("host", _HOST_CUE, "host_name"), ("user", _USER_CUE, "user_any")):
+    for kind, pattern, column in (("host", _HOST_CUE, "host"), ("user", _USER_CUE, "user_any")):
         for m in list(text.matches(pattern)):
             value = text.original[m.start(1):m.end(1)].rstrip(".,;?!")
             if not value or value.isdigit():
@@ -396,7 +396,7 @@ def _names(st: _State, text: Text, c: _Clause) -> None:
                 c.filters.append(Filter(field=column, value=resolved))
     for m in list(text.matches(_POSSESSIVE)):
         value = text.original[m.start(1):m.end(1)]
-        for kind, column in (("user", "user_any"), ("host", "host_name")):
+        for kind, column in (("user", "user_any"), ("host", "host")):
             stored = st.known.exact(kind, value)
             if stored:
                 text.take(m.start(), m.end())
@@ -415,7 +415,7 @@ def _names(st: _State, text: Text, c: _Clause) -> None:
                                              choices=[f"host {host}", f"user {user}"], slot="entity", value=word)
         elif host or user:
             text.take(m.start(), m.end())
-            c.filters.append(Filter(field="host_name" if host else "user_any", value=host or user))
+            c.filters.append(Filter(field="host" if host else "user_any", value=host or user))
 
 
 def _resolve(st: _State, kind: str, value: str) -> str | None:
