@@ -30,10 +30,14 @@ FIELD_WEIGHTS: dict[str, float] = {"name": 1.0, "description": 1.0, "detection":
 NAME_BONUS = 0.6  # the technique's full name appears in the text
 SHORT_NAME_BONUS = 0.2  # a one-word name ("Rootkit", "Services") is weaker evidence
 ID_BONUS = 2.0  # the text cites the technique id itself
+TACTIC_BONUS = 0.15  # the text names one of the technique's tactics
 EVIDENCE_TERMS = 6
 
 _TECHNIQUE_ID = re.compile(r"\bT\d{4}(?:\.\d{3})?\b", re.IGNORECASE)
 _NAME_WORD = re.compile(r"[a-z0-9]+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_CONSEQUENCE = re.compile(r"\bif confirmed malicious\b|\b(?:could|can|may|might|would)\s+(?:potentially\s+)?"
+                          r"(?:allow|lead|enable|result|permit|facilitate|give|grant)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,7 @@ class _Index:
     longest_name: int
     number: dict[str, int]
     cues: tuple[Cue, ...]
+    tactics: dict[tuple[str, ...], tuple[str, tuple[int, ...]]]  # tactic name stems -> (shortname, techniques)
 
 
 def field_texts(tech: Technique, kb: KnowledgeBase) -> dict[str, str]:
@@ -88,7 +93,10 @@ def index() -> _Index:
             names.setdefault(key, []).append((number, bonus))
     number = {t.id: i for i, t in enumerate(techniques)}
     cues = tuple(c for c in load_cues() if all(kb.is_active(tid) for tid in c.techniques))
-    return _Index(techniques, fields, names, max(map(len, names)), number, cues)
+    tactics = {tuple(terms(t.name)): (t.shortname, tuple(i for i, tech in enumerate(techniques)
+                                                         if t.shortname in tech.tactics))
+               for t in kb.tactics()}
+    return _Index(techniques, fields, names, max(map(len, names)), number, cues, tactics)
 
 
 def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
@@ -100,6 +108,7 @@ def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
         text = f"{text}\n{event_text(event)}"
     if not text.strip() or top <= 0:
         return []
+    text = behaviour_text(text)
     idx = index()
     query = terms(text)
     scores: dict[int, float] = {}
@@ -112,6 +121,11 @@ def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
     best = max(lexical.values(), default=0.0)
     for number, score in lexical.items():
         scores[number] = score / best
+
+    for shortname, members in _tactic_hits(idx, query):
+        for number in members:
+            scores[number] = scores.get(number, 0.0) + TACTIC_BONUS
+            evidence.setdefault(number, []).append(f"tactic: {shortname}")
 
     lowered = text.lower()
     for phrase, hits in _name_hits(idx, lowered):
@@ -144,6 +158,26 @@ def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
         reasons.extend(_lexical_evidence(idx, query, number, surface))
         results.append(Mapping(tech.id, tech.name, score, reasons, tech.tactics))
     return results
+
+
+def behaviour_text(text: str) -> str:
+    """``text`` without the sentences that speculate about consequences ("If confirmed
+    malicious, this could allow an attacker to ...", "... may lead to data exfiltration"):
+    they name what might follow, not the behaviour observed, and would pull in other techniques.
+    The text is kept whole when every sentence speculates."""
+    sentences = _SENTENCE.split(text)
+    kept = [s for s in sentences if not _CONSEQUENCE.search(s)]
+    return " ".join(kept) if kept else text
+
+
+def _tactic_hits(idx: _Index, query: list[str]) -> list[tuple[str, tuple[int, ...]]]:
+    """Tactics named in the text ("persistence", "lateral movement"), matched on stems."""
+    found = {}
+    for key, hit in idx.tactics.items():
+        size = len(key)
+        if any(tuple(query[i:i + size]) == key for i in range(len(query) - size + 1)):
+            found[key] = hit
+    return list(found.values())
 
 
 def _name_hits(idx: _Index, lowered: str) -> list[tuple[str, list[tuple[int, float]]]]:
