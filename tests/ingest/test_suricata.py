@@ -8,6 +8,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlglot import exp
 
 from socpilot.api import Workspace
@@ -223,6 +225,24 @@ def test_hostile_nesting_costs_nothing_but_its_own_field_text(tmp_path: Path) ->
     assert bad == [] and alert["finding_title"] == "deep" and flow["bytes_out"] == 5
     nested = [v for k, v in alert["fields"].items() if k.startswith("x.")]
     assert len(nested) == 1 and "raw text" in nested[0]  # too deep even for JSON text: raw keeps it
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.integers(0, 8191), st.sampled_from(
+    [b"\n", b"{", b"}", b"[", b",", b'"', b"\\", b"\xff", b"null", b"1e400", b""])), min_size=1, max_size=12))
+def test_damaged_real_eve_never_stops_the_reader_and_every_event_validates(data: Path, tmp_path: Path,
+                                                                           edits: list[tuple[int, bytes]]) -> None:
+    for source in (data / "suricata" / "elastic-beats" / "eve-small.log",
+                   data / "suricata" / "hassanabad-suricata-sample-data" / "honeypot-2018" / "alerts-only.json"):
+        damaged = bytearray(source.read_bytes()[:8192])
+        for at, insert in edits:
+            damaged[at % len(damaged): at % len(damaged) + 1] = insert
+        path = tmp_path / source.name
+        path.write_bytes(bytes(damaged))
+        events, bad = read(path)
+        assert events or bad
+        for event in events:
+            as_event(event)
 
 
 def test_eve_inputs_are_detected_and_zeek_json_is_not(data: Path) -> None:

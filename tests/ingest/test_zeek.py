@@ -10,6 +10,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlglot import exp
 
 from socpilot.api import Workspace
@@ -362,6 +364,24 @@ def test_hostile_nesting_in_zeek_json_costs_nothing_but_its_own_field_text(tmp_p
     (first, second), bad = read(log)
     assert bad == [] and (first["session_uid"], second["session_uid"]) == ("Cn1", "Cn2")
     assert "raw text" in first["fields"]["x.y"] and first["fields"]["z"] == '{"k":1}'
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.integers(0, 4095), st.sampled_from(
+    [b"\t", b"\n", b"\\", b"\\x", b"-", b"(empty)", b"#fields\t", b"\xff", b"{", b'"', b""])), min_size=1, max_size=12))
+def test_damaged_real_logs_never_stop_the_reader_and_every_event_validates(data: Path, tmp_path: Path,
+                                                                           edits: list[tuple[int, bytes]]) -> None:
+    for source, name in ((data / "zeek" / "wrccdc2018" / "tsv" / "notice.log.gz", "notice.log"),
+                         (data / "zeek" / "otrf-apt29" / "day1" / "SCRANTON_http.log.gz", "SCRANTON_http.log")):
+        damaged = bytearray(gzip.decompress(source.read_bytes())[:4096])
+        for at, insert in edits:
+            damaged[at % len(damaged): at % len(damaged) + 1] = insert
+        path = tmp_path / name
+        path.write_bytes(bytes(damaged))
+        events, bad = read(path)
+        assert events or bad
+        for event in events:
+            as_event(event)
 
 
 def test_zeek_inputs_are_detected_and_other_json_is_not(data: Path) -> None:
