@@ -163,6 +163,7 @@ def test_event_types_without_public_samples_normalize_from_built_events(tmp_path
         eve("krb5", krb5={"cname": "bob", "realm": "CORP.LOCAL", "error_code": "KDC_ERR_PREAUTH_FAILED"}),
         eve("quic", quic={"sni": "quic.example", "ja3": {"hash": "abc"}}),
         eve("mqtt_new_type", something={"x": 1}),
+        eve("drop", alert={"action": "blocked", "signature": "drop it", "signature_id": 5, "severity": "1"}),
     ]
     path = tmp_path / "eve.json"
     path.write_text("\n".join(lines) + "\n")
@@ -183,6 +184,9 @@ def test_event_types_without_public_samples_normalize_from_built_events(tmp_path
     assert (events["quic"]["class_uid"], events["quic"]["tls_sni"], events["quic"]["tls_ja3"]) == \
         (EventClass.TLS, "quic.example", "abc")
     assert events["mqtt_new_type"]["class_uid"] == EventClass.BASE
+    drop = events["drop"]  # severity written as text by some shippers
+    assert (drop["class_uid"], drop["activity"], drop["severity"], drop["finding_uid"]) == \
+        (EventClass.DETECTION, "blocked", 4, "5")
     for e in events.values():
         as_event(e)
 

@@ -173,7 +173,8 @@ def normalize(record: dict[str, Any], time: datetime, raw: str, offset: int) -> 
         del event["app_protocol"]
     alert = record.get("alert")
     if isinstance(alert, dict):
-        severity = _mapping()["alert_severity"].get(alert.get("severity"))
+        level = column_converter("severity")(_text(alert.get("severity")))  # 2, or "2" from some shippers
+        severity = _mapping()["alert_severity"].get(level)
         if severity is not None:
             event["severity"] = severity
         if isinstance(alert.get("action"), str):
