@@ -105,19 +105,24 @@ def test_console_login_without_mfa_is_an_authentication_with_mfa_false(data: Pat
     assert len(no_mfa) == 38 and all(e["auth_mfa"] is False for e in no_mfa)
 
 
-def test_api_call_normalizes_principal_resource_and_error(data: Path) -> None:
-    events = read_folder(cloudtrail(data) / "panther-test-scenarios")
-    create_key = next(e for e in events if e["cloud_action"] == "CreateAccessKey")
-    assert create_key["cloud_service"] == "iam.amazonaws.com"
-    assert create_key["class_name"] == "api"
-    assert create_key["cloud_region"] == "us-east-1"
-    assert create_key["time"].tzinfo is not None
-    assumed = next(e for e in read_folder(cloudtrail(data) / "otrf-security-datasets")
-                   if e["cloud_action"] == "GetObject")
-    assert assumed["cloud_resource"] == assumed["fields"]["requestParameters.bucketName"]
-    assert assumed["access_key_id"] == assumed["fields"]["userIdentity.accessKeyId"]
-    denied = [e for e in read(cloudtrail(data) / "panther_aws_cloudtrail.jsonl")[0] if e.get("status_detail")]
-    assert denied and all(e["auth_outcome"] == "failure" for e in denied if "errorCode" in e["fields"])
+def test_root_compromise_story_reads_as_who_did_what_to_whom(data: Path) -> None:
+    events = read(cloudtrail(data) / "panther-test-scenarios" / "compromised-root-creds" / "attacker_cloudtrail.json")[0]
+    story = [(e["cloud_action"], e["user_name"], e.get("target_user_name"), e["auth_outcome"], e.get("status_detail"))
+             for e in events if e["class_name"] == "api"]
+    assert ("CreateUser", "root", "tracy_stone", "success", None) in story
+    assert ("CreateAccessKey", "root", "tracy_stone", "success", None) in story
+    assert ("StopLogging", "root", None, "failure", "NotOrganizationMasterAccountException") in story
+    # the attacker signs in as root, then works as the user it created, from one address
+    assert {(e["cloud_principal"], e["cloud_principal_type"], e["src_ip"]) for e in events} == \
+        {("arn:aws:iam::493859302102:root", "Root", "92.55.146.245"),
+         ("arn:aws:iam::493859302102:user/tracy_stone", "IAMUser", "92.55.146.245")}
+    stop = next(e for e in events if e["cloud_action"] == "StopLogging")
+    assert (stop["cloud_service"], stop["cloud_resource"], stop["cloud_region"]) == \
+        ("cloudtrail.amazonaws.com", "acme-cloudtrail-us-east-1", "us-east-1")
+    get_object = next(e for e in read_folder(cloudtrail(data) / "otrf-security-datasets")
+                      if e["cloud_action"] == "GetObject")
+    assert get_object["cloud_resource"] == get_object["fields"]["requestParameters.bucketName"]
+    assert get_object["access_key_id"] == get_object["fields"]["userIdentity.accessKeyId"]
 
 
 def test_fields_keep_cloudtrail_names_and_panther_p_fields(data: Path) -> None:
