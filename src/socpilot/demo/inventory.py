@@ -44,8 +44,9 @@ def write_identities(org: Org, path: Path) -> None:
         admin = org.admin
         w.writerow([org.admin_account, f"{admin.display} (admin)", admin.department, admin.title,
                     "Domain Admins;Server Operators", "true", "false", admin.manager, "", "", ""])
-        w.writerow([org.backup_aws_user, "Backup service", "IT", "Service account", "", "false", "false", admin.sam,
-                    "", "", f"arn:aws:iam::{org.aws_account}:user/{org.backup_aws_user}"])
+        for account, name in ((org.backup_aws_user, "Backup service"), (org.fleet_aws_user, "Fleet tracking service")):
+            w.writerow([account, name, "IT", "Service account", "", "false", "false", admin.sam, "", "",
+                        f"arn:aws:iam::{org.aws_account}:user/{account}"])
 
 
 def write_domains(org: Org, path: Path, attack_day: datetime) -> None:

@@ -75,10 +75,10 @@ class Org:
     public_bucket: str  # made public by the business before the attack (a posture finding)
     target_bucket: str  # made public by the attacker
     backup_aws_user: str
+    fleet_aws_user: str  # the on-prem fleet-tracking server's IAM user
     backup_key_id: str  # the access key written into a scheduled task's command line
     domain_sid: str
-    aws_roles: tuple[str, ...]
-    aws_instances: tuple[str, ...]
+    aws_reporting_role: str
     okta_apps: tuple[dict[str, Any], ...]  # name, type, weight (how often staff open it)
 
     @property
@@ -185,10 +185,10 @@ def build_org(hosts: int, seed: int) -> Org:
         lateral_target=by_name["FS01"], dc=host_list[0],
         no_sysmon_host=host_list[-1],
         buckets=buckets, public_bucket="halcyon-web-assets", target_bucket="halcyon-finance-reports",
-        backup_aws_user=personas["backup_user"]["aws_user"],
+        backup_aws_user=personas["backup_user"]["aws_user"], fleet_aws_user=personas["fleet_user"]["aws_user"],
         backup_key_id="AKIA" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)),
         domain_sid=domain_sid,
-        aws_roles=tuple(spec["aws"]["roles"]), aws_instances=tuple(spec["aws"]["instances"]),
+        aws_reporting_role=spec["aws"]["reporting_role"],
         okta_apps=tuple(spec["okta_apps"]),
     )
 

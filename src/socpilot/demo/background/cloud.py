@@ -35,8 +35,6 @@ class CloudBackground:
         self.calls: list[dict[str, Any]] = spec["cloudtrail"]
         self.cum = cumulative([c["weight"] for c in self.calls])
         self.staff = [u for u in org.users if u.aws_user and u.sam != org.victim.sam] or [org.admin]
-        self.roles = org.aws_roles
-        self.instances = org.aws_instances
 
     def generate(self, hour: Hour, rng: random.Random, n: int) -> list[tuple[float, dict[str, Any]]]:
         org = self.org
@@ -47,15 +45,19 @@ class CloudBackground:
             if who == "user" and not (8 <= hour.hour < 18) and rng.random() < 0.8:
                 who = "role"  # staff work office hours; automation does not stop
             if who == "role":
-                role = one_of(rng, self.roles[:2])
-                session = one_of(rng, self.instances) if role == "fleet-api-ec2" else f"erp-report-{between(rng, 1000, 9999)}"
+                role = org.aws_reporting_role
+                session = f"erp-report-{between(rng, 1000, 9999)}"
                 ident = ct.identity("AssumedRole", org.aws_account, f"{role}/{session}",
                                     principal_id(self.seed, role, "AROA"), access_key(self.seed, session, "ASIA"),
                                     session_ts=hour.start)
                 ip, agent = f"10.40.{between(rng, 1, 4)}.{between(rng, 10, 250)}", SDK_AGENT
             elif who == "service":
-                ident, ip, agent = ct.identity("AWSService", org.aws_account, "lambda.amazonaws.com", ""), \
-                    "lambda.amazonaws.com", "lambda.amazonaws.com"
+                service = "lambda.amazonaws.com"
+                ident, ip, agent = ct.identity("AWSService", org.aws_account, service, ""), service, service
+            elif who == "fleet":
+                ident = ct.identity("IAMUser", org.aws_account, org.fleet_aws_user,
+                                    principal_id(self.seed, org.fleet_aws_user), access_key(self.seed, org.fleet_aws_user))
+                ip, agent = org.egress_ip, SDK_AGENT.replace("Linux/5.10.227-219.884.amzn2.x86_64", "Windows_Server_2022/10.0")
             elif who == "backup":
                 ident = ct.identity("IAMUser", org.aws_account, org.backup_aws_user,
                                     principal_id(self.seed, org.backup_aws_user), org.backup_key_id)
