@@ -40,7 +40,7 @@ def test_a_shared_user_joins_two_hosts_but_a_hub_joins_nothing(b) -> None:
     nodes += [AlertNode(a, frozenset({Entity(kind="user", value="alice")}), frozenset({f"srv{n}"}))
               for n, a in enumerate(alice)]
     graph = EntityGraph(nodes)
-    hubs = graph.hubs(settings.hub_max_hosts)
+    hubs = graph.hubs(settings.hub_max_hosts, settings.hub_max_hosts)
     groups = graph.components(timedelta(hours=settings.window_hours), hubs)
     assert Entity(kind="ip", value="10.0.0.1") in hubs
     assert sorted(len(g) for g in groups) == [1] * 12 + [2]

@@ -78,11 +78,11 @@ def events_by_id(con: duckdb.DuckDBPyConnection, ids: Sequence[str],
         con.unregister("wanted_ids")
 
 
-def _in(column: str, n: int) -> exp.Expression:
+def _in(column: str, n: int) -> exp.Expr:
     return exp.column(column).isin(*[exp.Placeholder()] * n)
 
 
-def _between() -> exp.Expression:
+def _between() -> exp.Expr:
     return exp.column("time").between(exp.Placeholder(), exp.Placeholder())
 
 

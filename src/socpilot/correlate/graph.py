@@ -16,6 +16,9 @@ from itertools import pairwise
 
 from socpilot.model.alert import Alert, Entity
 
+# Entity kinds that name an account: their hub bound is the fleet-independent maximum.
+IDENTITY_KINDS = frozenset({"user", "cloud_principal", "access_key"})
+
 
 @dataclass(frozen=True)
 class AlertNode:
@@ -68,11 +71,12 @@ class EntityGraph:
                 index[key].append(i)
         return index
 
-    def hubs(self, max_anchors: int) -> set[Entity]:
-        """Entities named by alerts of more than ``max_anchors`` distinct hosts or principals.
+    def hubs(self, max_anchors: int, max_identity_anchors: int) -> set[Entity]:
+        """Entities named by alerts of more distinct hosts (or principals) than a fleet has reason to share.
 
-        A host is never a hub for its own alerts: only entities other than the alert's own
-        hosts count, so a domain controller's alerts still join each other.
+        Accounts get their own, higher bound: one stolen account on several machines is the
+        link an intrusion leaves. A host is never a hub for its own alerts: only entities
+        other than the alert's own hosts count, so a domain controller's alerts still join.
         """
         spread: dict[tuple[str, str], set[str]] = defaultdict(set)
         for node in self.nodes:
@@ -80,7 +84,8 @@ class EntityGraph:
             for entity in node.entities:
                 if entity.kind != "host" or entity.value not in node.hosts:
                     spread[(entity.kind, entity.value)] |= anchors
-        return {Entity.model_construct(kind=k, value=v) for (k, v), seen in spread.items() if len(seen) > max_anchors}
+        return {Entity.model_construct(kind=k, value=v) for (k, v), seen in spread.items()
+                if len(seen) > (max_identity_anchors if k in IDENTITY_KINDS else max_anchors)}
 
     def components(self, window: timedelta, hubs: set[Entity]) -> list[list[int]]:
         """Groups of node indexes joined through shared non-hub entities within ``window``."""

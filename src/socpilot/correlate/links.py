@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 from sqlglot import exp
 
 from socpilot.correlate.entities import (
@@ -93,7 +94,7 @@ def address_book(con: duckdb.DuckDBPyConnection, assets: Iterable[Asset] = ()) -
     found: list[Address] = [Address(a.hostname, ip, "inventory", 1) for a in assets
                              for ip in (normalise_ip(x) for x in a.ips) if ip]
     sensors = sorted(NETWORK_SENSORS)
-    queries: list[tuple[str, exp.Expression, list[Any]]] = [
+    queries: list[tuple[str, exp.Expr, list[Any]]] = [
         ("host telemetry", _OWN_IP, sensors),
         ("host network events", _NETWORK_IP, ["windows", int(EventClass.NETWORK)]),
         ("logon events", _LOGON_IP, ["windows", int(EventClass.AUTHENTICATION)]),
@@ -211,3 +212,31 @@ def persons(identities: Iterable[Identity]) -> dict[str, str]:
             if account:
                 mapping[account] = owner
     return mapping
+
+
+_PREVALENCE_COLUMNS = {"hash": ("process_sha256", "process_sha1", "process_md5"),
+                       "domain": ("dns_query", "tls_sni", "http_host")}
+
+
+def prevalence(con: duckdb.DuckDBPyConnection, kind: str, values: Iterable[str]) -> dict[str, int]:
+    """How many machines the telemetry shows with each hash (ran it) or domain (reached it)."""
+    wanted = sorted(set(values))
+    if not wanted or kind not in _PREVALENCE_COLUMNS:
+        return {}
+    con.register("wanted_values", pa.table({"v": pa.array(wanted, pa.string())}))
+    try:
+        machine = exp.func("coalesce", exp.func("lower", exp.column("host_name", table="e")),
+                           exp.column("src_ip", table="e"))
+        parts = [exp.select(exp.column("v", table="w").as_("v"), machine.as_("machine"))
+                 .from_(exp.table_("events", alias="e"))
+                 .join(exp.table_("wanted_values", alias="w"),
+                       on=exp.func("lower", exp.column(column, table="e")).eq(exp.column("v", table="w")))
+                 for column in _PREVALENCE_COLUMNS[kind]]
+        union: exp.Query = parts[0]
+        for part in parts[1:]:
+            union = exp.union(union, part, distinct=False)
+        distinct_machines = exp.Count(this=exp.Distinct(expressions=[exp.column("machine")]))
+        tree = exp.select("v", distinct_machines.as_("n")).from_(union.subquery("seen")).group_by("v")
+        return {r["v"]: int(r["n"]) for r in run_query(con, tree)}
+    finally:
+        con.unregister("wanted_values")

@@ -345,7 +345,7 @@ def _timeline(alerts: Sequence[Alert], evidence: Evidence, settings: Settings) -
                       event_id=next((i for i in a.event_ids if i in evidence.alert_events), None))
         for a in alerts[: limit // 4]]
     seen: set[str] = set()
-    host_entries = []
+    host_entries: list[TimelineEntry] = []
     for alert in alerts:
         for event_id in alert.event_ids:
             row = evidence.alert_events.get(event_id)

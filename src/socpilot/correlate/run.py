@@ -27,10 +27,10 @@ from socpilot.correlate.entities import NETWORK_SENSORS, alert_entities, home_ho
 from socpilot.correlate.fleet import FleetPattern, find_patterns
 from socpilot.correlate.graph import AlertNode, EntityGraph
 from socpilot.correlate.incidents import Incident
-from socpilot.correlate.links import AddressBook, address_book, persons, resolutions
+from socpilot.correlate.links import AddressBook, address_book, persons, prevalence, resolutions
 from socpilot.correlate.risk import RiskContext
 from socpilot.correlate.schema import NarrativeDocument
-from socpilot.correlate.settings import Settings, load_settings
+from socpilot.correlate.settings import Settings, hub_threshold, load_settings
 from socpilot.inventory import Asset, Identity, import_inventory, load_assets, load_identities
 from socpilot.model.alert import Alert, Entity
 from socpilot.store.query import run_query
@@ -153,17 +153,21 @@ def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: S
         foreign_ips = {e.value for row in events.values() for e in _ips(row) if e.value not in ip_to_host}
         dns = resolutions(con, foreign_ips)
         fleet = _fleet_hosts(con)
+        nodes = alert_nodes(alerts, events, book, dns, persons(identities), settings)
+        common = _common(con, nodes)
     finally:
         con.close()
-    nodes = alert_nodes(alerts, events, book, dns, persons(identities), settings)
     patterns, claimed = find_patterns(nodes, events, settings.fleet_min_hosts)
     grouped_nodes = [n for i, n in enumerate(nodes) if i not in claimed]
+    fleet |= {h for n in nodes for h in n.hosts} | {a.hostname for a in assets}
+    threshold = hub_threshold(settings, len(fleet))
     graph = EntityGraph(grouped_nodes)
-    groups = graph.components(timedelta(hours=settings.window_hours), graph.hubs(settings.hub_max_hosts))
+    hubs = graph.hubs(threshold, settings.hub_max_hosts) | {e for (kind, value), n in common.items()
+                                     if n > threshold and (e := normalise(kind, value)) is not None}
+    groups = graph.components(timedelta(hours=settings.window_hours), hubs)
     rule_hosts: dict[str, set[str]] = defaultdict(set)
     for node in nodes:
         rule_hosts[node.alert.rule_id] |= node.hosts
-    fleet |= {h for n in nodes for h in n.hosts} | {a.hostname for a in assets}
     ctx = RiskContext({r: len(h) for r, h in rule_hosts.items()}, len(fleet),
                       {a.hostname: a.criticality for a in assets if a.criticality})
     built = incidents_mod.build([[grouped_nodes[i] for i in g] for g in groups], previous, known, ctx, settings)
@@ -181,6 +185,18 @@ def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: S
 
 def _ips(row: dict[str, Any]) -> list[Entity]:
     return [e for e in (normalise("ip", row.get(c)) for c in ("src_ip", "dst_ip")) if e is not None]
+
+
+def _common(con: duckdb.DuckDBPyConnection, nodes: Sequence[AlertNode]) -> dict[tuple[str, str], int]:
+    """Telemetry prevalence (machines) of the hashes and domains that more than one alert names."""
+    named: Counter[tuple[str, str]] = Counter(
+        (e.kind, e.value) for n in nodes for e in n.entities if e.kind in ("hash", "domain"))
+    shared = [key for key, count in named.items() if count > 1]
+    found: dict[tuple[str, str], int] = {}
+    for kind in ("hash", "domain"):
+        for value, machines in prevalence(con, kind, [v for k, v in shared if k == kind]).items():
+            found[(kind, value)] = machines
+    return found
 
 
 def list_incidents(ws: Workspace) -> list[Incident]:

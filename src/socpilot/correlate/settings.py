@@ -15,6 +15,8 @@ class Settings(BaseModel):
 
     window_hours: float
     hub_max_hosts: int
+    hub_min_hosts: int
+    hub_fraction: float
     fleet_min_hosts: int
     evidence_pad_minutes: float
     skew_min_matches: int
@@ -27,6 +29,11 @@ class Settings(BaseModel):
     risk_weights: dict[str, float]
     criticality: dict[str, float]
     severity_thresholds: dict[str, float]
+
+
+def hub_threshold(settings: Settings, fleet_size: int) -> int:
+    """Hosts beyond which an entity is common in this fleet rather than a link between alerts."""
+    return max(settings.hub_min_hosts, min(settings.hub_max_hosts, int(settings.hub_fraction * fleet_size)))
 
 
 @cache
