@@ -31,6 +31,10 @@ def test_demo_command_generates_ingests_and_reports_json(tmp_path: Path):
     assert "domains" in available(home)
     assets = {a.hostname: a for a in load_assets(Workspace.open(home))}
     assert len(assets) == 8 and assets["fs01"].criticality == "high"  # hostnames are keyed lower-case
+    # The planted weaknesses are what the fundamentals report finds.
+    found = {f["id"]: f["items"] for f in doc["posture"]}
+    assert {"mfa_not_enrolled", "public_buckets", "secrets_in_telemetry", "hosts_without_sysmon"} <= set(found)
+    assert found["public_buckets"] == 2  # the business's assets bucket and the attacker's
 
 
 def test_demo_command_refuses_an_organisation_too_small_for_the_story(tmp_path: Path):

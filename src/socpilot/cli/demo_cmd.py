@@ -75,6 +75,9 @@ def _print(run) -> None:  # type: ignore[no-untyped-def]
             f"Stages not in this build yet: {', '.join(run.skipped)}. The ground truth lists every attack event.",
             title="The story in this data"))
     home = m.out_dir.parent
+    if run.posture:
+        findings = "; ".join(f"{f['title']} ({f['severity']}, {f['items']})" for f in run.posture)
+        console.print(f"Security fundamentals: {findings}. Details: [bold]socpilot posture --home {home}[/bold]")
     console.print(f"Hunt: [bold]socpilot ask \"which hosts looked up domains registered in the last 30 days?\" "
                   f"--home {home}[/bold]")
     console.print(f"Open the web console: [bold]socpilot serve --home {home}[/bold]")

@@ -35,6 +35,7 @@ class DemoRun:
     correlation: dict[str, Any] | None = None
     top_incident: dict[str, Any] | None = None
     top_alerts: list[dict[str, Any]] = field(default_factory=list)
+    posture: list[dict[str, Any]] = field(default_factory=list)  # fundamentals findings: id, title, severity, items
     skipped: list[str] = field(default_factory=list)  # stages not available in this build
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,7 +44,7 @@ class DemoRun:
             "seconds": round(self.ingest.seconds, 3), "per_source": self.ingest.per_source()},
             "steps": {k: round(v, 3) for k, v in self.steps.items()}, "detection": self.detection,
             "correlation": self.correlation, "top_incident": self.top_incident, "top_alerts": self.top_alerts,
-            "skipped": self.skipped}
+            "posture": self.posture, "skipped": self.skipped}
 
 
 def available(module: str) -> bool:
@@ -92,6 +93,15 @@ def run_demo(home: str | Path | None = None, hosts: int = 40, days: int = 7, eve
         intel(ws.home, manifest.domains)  # "newly registered domain" hunts read it
     else:
         run.skipped.append("intel")
+
+    posture = _entry("socpilot.posture", "posture_report")
+    if posture is not None:
+        t = time.perf_counter()
+        run.posture = [{"id": f.id, "title": f.title, "severity": f.severity, "items": len(f.items)}
+                       for f in posture(ws)]
+        steps["posture"] = time.perf_counter() - t
+    else:
+        run.skipped.append("posture")
 
     detect = _entry("socpilot.detect", "detect")
     if detect is not None:
