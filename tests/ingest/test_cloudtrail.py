@@ -341,3 +341,15 @@ def test_an_element_longer_than_any_record_ends_the_array(tmp_path: Path, monkey
     events, bad = read(path)
     assert [e["cloud_action"] for e in events] == ["GetObject"]
     assert len(bad) == 1 and bad[0].offset == 2 and "the 1 complete records before it were kept" in bad[0].reason
+
+
+def test_a_first_record_longer_than_the_sniffed_head_is_still_recognised(data: Path, tmp_path: Path) -> None:
+    records = orjson.loads((cloudtrail(data) / "stratus-red-team-detonation-logs" /
+                            "aws.persistence.iam-create-admin-user.json").read_bytes())
+    big = {**records[0], "requestParameters": {"policyDocument": "x" * 100_000}}  # 100 KB, past the 64 KB head
+    path = tmp_path / "trail.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in [big, *records[1:]]) + b"\n")
+    inp = Input(path)
+    reader = detect_reader(inp.name, inp.head())
+    assert reader is not None and reader.source == "cloudtrail"
+    assert [e["cloud_action"] for e in read(path)[0]] == [r["eventName"] for r in records]

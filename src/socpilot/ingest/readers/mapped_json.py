@@ -7,6 +7,7 @@ derived from ARNs, ...).
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -24,6 +25,9 @@ from socpilot.ingest.readers.field_mapping import (
 )
 from socpilot.ingest.readers.json_records import JsonRecord, first_record, iter_json_records, unwrap
 
+_KEY = re.compile(r'"([A-Za-z_@][\w@.-]*)"\s*:')
+_HEAD_KEYS_CHARS = 8192
+
 
 class MappedJsonReader(Reader):
     # A time that does not parse: vendor logs keep the record as undated, while the
@@ -36,7 +40,9 @@ class MappedJsonReader(Reader):
         """By content: the first record's Panther log type, else its keys (``recognises``)."""
         record = first_record(head)
         if record is None:
-            return False
+            # A first record longer than the head: judge by the key names it opens with.
+            text = head[:_HEAD_KEYS_CHARS].decode("utf-8", "replace").lstrip()
+            return text.startswith("{") and self.recognises(dict.fromkeys(_KEY.findall(text)))
         log, log_type = unwrap(record)
         if log_type is not None:
             return log_type in self.panther_log_types
