@@ -220,3 +220,9 @@ def test_hostile_values_cost_only_themselves(tmp_path: Path) -> None:
     assert isinstance(huge, Quarantined) and "out of range" in huge.reason  # an epoch no clock reaches
     assert not isinstance(big, Quarantined) and big["src_ip"] == "::1"
     assert big["fields"]["port"] == "99999999999999999999.5"  # kept as written, whatever the column makes of it
+
+    oversized = ["ts,port,ip", "2026-11-27T08:00:00Z,1,::1", f"2026-11-27T08:00:01Z,{'7' * 200_000},::2",
+                 "2026-11-27T08:00:02Z,3,::3"]
+    items = list(GenericReader(mapping).read(Input(write(tmp_path, "o.csv", "\n".join(oversized)))))
+    assert [i["src_ip"] for i in items if not isinstance(i, Quarantined)] == ["::1", "::3"]
+    assert [i.offset for i in items if isinstance(i, Quarantined)] == [3]

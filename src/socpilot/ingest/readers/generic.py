@@ -65,7 +65,12 @@ class GenericReader(MappedJsonReader):
             text = line.rstrip(b"\r\n").decode("utf-8", "replace")
             if not text.strip():
                 continue
-            row = next(csv.reader([text], delimiter=delimiter))
+            try:
+                row = next(csv.reader([text], delimiter=delimiter))
+            except csv.Error as exc:  # a field past csv's 128 KB limit
+                yield Quarantined.of(lineno, f"line {lineno} is not readable CSV ({exc}); skipped, the other "
+                                     "lines were kept", line)
+                continue
             if header is None:
                 header = [name.strip() for name in row]
                 continue
