@@ -249,6 +249,16 @@ def test_damaged_real_eve_never_stops_the_reader_and_every_event_validates(data:
             as_event(event)
 
 
+def test_a_damaged_first_line_neither_hides_the_eve_file_nor_costs_the_rest(data: Path, tmp_path: Path) -> None:
+    small = (data / "suricata" / "elastic-beats" / "eve-small.log").read_bytes()
+    path = tmp_path / "eve.json"
+    path.write_bytes(b'{"timestamp": "2024-01-0\n' + small)
+    inp = Input(path)
+    assert type(detect_reader(inp.name, inp.head())) is SuricataReader
+    events, bad = read(path)
+    assert len(events) == 8 and len(bad) == 1
+
+
 def test_eve_inputs_are_detected_and_zeek_json_is_not(data: Path) -> None:
     for path in (data / "suricata" / "elastic-beats" / "eve-small.log",
                  data / "suricata" / "hassanabad-suricata-sample-data" / "honeypot-2018" / "alerts-only.json"):

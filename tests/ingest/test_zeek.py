@@ -384,6 +384,16 @@ def test_damaged_real_logs_never_stop_the_reader_and_every_event_validates(data:
             as_event(event)
 
 
+def test_a_damaged_first_line_neither_hides_the_log_nor_costs_the_rest(data: Path, tmp_path: Path) -> None:
+    lines = gzip.decompress((data / "zeek" / "wrccdc2018" / "json" / "ssh.json.gz").read_bytes()).splitlines()
+    log = tmp_path / "ssh.json"
+    log.write_bytes(b"\n".join([lines[0][:40], *lines[1:]]) + b"\n")
+    inp = Input(log)
+    assert type(detect_reader(inp.name, inp.head())) is ZeekReader
+    events, bad = read(log)
+    assert len(events) == 21 and [q.offset for q in bad] == [1]
+
+
 def test_zeek_inputs_are_detected_and_other_json_is_not(data: Path) -> None:
     zeek = data / "zeek"
     for path in (zeek / "wrccdc2018" / "tsv" / "ssl.log.gz", zeek / "wrccdc2018" / "json" / "ssl.json.gz",

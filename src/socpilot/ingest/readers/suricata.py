@@ -24,7 +24,7 @@ from socpilot.ingest.inputs import Input
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.ingest.reader import EventDict, Reader
 from socpilot.ingest.readers.json_records import first_record, iter_json_records
-from socpilot.ingest.readers.zeek import column_converter, nested_text
+from socpilot.ingest.readers.zeek import column_converter, head_records, nested_text
 from socpilot.model.ocsf import EventClass
 
 
@@ -214,7 +214,7 @@ class SuricataReader(Reader):
     description = "Suricata EVE JSON: one event per line or a JSON array, every event type"
 
     def sniff(self, name: str, head: bytes) -> bool:
-        return _is_eve(first_record(head))
+        return _is_eve(first_record(head)) or any(_is_eve(r) for r in head_records(head))
 
     def read(self, inp: Input) -> Iterator[EventDict | Quarantined]:
         for item in iter_json_records(inp):

@@ -450,6 +450,27 @@ def _is_zeek_json(record: dict[str, Any], name: str) -> bool:
 # -- the reader ------------------------------------------------------------------------
 
 _BOM = b"\xef\xbb\xbf"  # what Windows editors put before a file they save
+
+
+def head_records(head: bytes, limit: int = 5) -> Iterator[dict[str, Any]]:
+    """The JSON objects on the first lines of an input's head, for sniffing.
+
+    A broken line is skipped rather than deciding for the file: one damaged first
+    record must not leave the rest unrecognised.
+    """
+    lines = head.removeprefix(_BOM).split(b"\n")
+    if len(lines) > 1:
+        lines = lines[:-1]  # the head may end inside a line
+    for line in [line for line in lines if line.strip()][:limit]:
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            yield record
+
+
+
 # Epoch ts then a connection uid: a Zeek TSV record even without its header.
 _HEADERLESS_LINE = re.compile(rb"\d{9,10}\.\d{6}\tC[A-Za-z0-9]{9,20}\t")
 
@@ -465,13 +486,7 @@ class ZeekReader(Reader):
         first = head.lstrip().split(b"\n", 1)[0].strip()
         if _HEADERLESS_LINE.match(first):  # a log whose header was cut off
             return bool(headerless_layouts(path_from_name(name)))
-        if not first.startswith(b"{"):
-            return False
-        try:
-            record = orjson.loads(first)
-        except orjson.JSONDecodeError:
-            return False
-        return isinstance(record, dict) and _is_zeek_json(record, name)
+        return first.startswith(b"{") and any(_is_zeek_json(r, name) for r in head_records(head))
 
     def read(self, inp: Input) -> Iterator[EventDict | Quarantined]:
         name_path = path_from_name(inp.name)
