@@ -45,7 +45,7 @@ def test_curated_hunts_build_and_run_by_name(demo) -> None:
     assert result.exit_code == 0, result.output
     doc = orjson.loads(result.stdout)
     assert doc["query"]["sequence"]["within_minutes"] == 30
-    assert {r["host"].split(".")[0] for r in doc["rows"]} >= {manifest.facts["victim_host"]}
+    assert {r["host"].split(".")[0] for r in doc["rows"]} >= {manifest.facts["victim_host"].lower()}
 
 
 def test_curated_hunt_questions_parse_to_their_own_query() -> None:

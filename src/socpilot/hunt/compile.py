@@ -96,6 +96,8 @@ def _select(query: HuntQuery, where: list[exp.Expression], b: _Binder) -> exp.Ex
         return _where(tree, where).order_by(order).limit(b.bind(query.limit))
     entity = vocabulary()["entities"][query.returns]
     key = _first_of(entity["columns"])
+    if query.returns == "hosts":
+        base, key = _with_inventory_hosts(base), _host_key()
     where = [*where, exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null()))]
     if query.aggregate == "distinct_count":
         tree = base.select(exp.alias_(exp.Count(this=exp.Distinct(expressions=[key])), query.returns))
@@ -128,11 +130,13 @@ def _sequence(query: HuntQuery, now: datetime, b: _Binder) -> exp.Expression:
     """Steps as CTEs joined on the same host/user, each step after the last and within the window."""
     seq = query.sequence
     assert seq is not None
-    key = _first_of(vocabulary()["enrich_entities"][seq.by])
-    label = "host" if seq.by == "host" else "user"
+    by_host = seq.by == "host"
+    key = _host_key() if by_host else _first_of(vocabulary()["enrich_entities"]["user"])
+    label = "host" if by_host else "user"
     tree = exp.select()
     for i, step in enumerate(seq.steps):
-        cte = exp.select(exp.alias_(key.copy(), "k"), exp.column("time")).from_("events")
+        cte = exp.select(exp.alias_(key.copy(), "k"), exp.column("time", table="events")).from_("events")
+        cte = _with_inventory_hosts(cte) if by_host else cte
         cte = _where(cte, [*_step_conditions(step, query, now, b),
                            exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null()))])
         tree = tree.with_(f"s{i}", as_=cte)
@@ -155,6 +159,24 @@ def _sequence(query: HuntQuery, now: datetime, b: _Binder) -> exp.Expression:
     tree = tree.group_by(exp.Literal.number(1))
     return tree.order_by(exp.Ordered(this=exp.column("matches"), desc=True),
                          exp.Ordered(this=exp.Literal.number(1))).limit(b.bind(query.limit))
+
+
+def _with_inventory_hosts(tree: exp.Select) -> exp.Select:
+    """Join each event's source address to the inventory host that owns it (one name per IP)."""
+    owners = (exp.select(exp.column("ip"), exp.alias_(exp.Min(this=exp.column("name")), "name"))
+              .from_("hunt_host_ips").group_by(exp.column("ip")))
+    return tree.join(owners.subquery("inv"), on=exp.EQ(this=exp.column("ip", table="inv"),
+                                                        expression=exp.column("src_ip", table="events")),
+                     join_type="left")
+
+
+def _host_key() -> exp.Expression:
+    """A host as one name: its short name (no DNS suffix), else the inventory host of its source IP,
+    else the source IP itself (network sensors know hosts only by address)."""
+    short = exp.Lower(this=exp.func("regexp_replace", exp.column("host_name", table="events"),
+                                    exp.Literal.string(r"\..*$"), exp.Literal.string("")))
+    return exp.Coalesce(this=short, expressions=[exp.column("name", table="inv"),
+                                                 exp.column("src_ip", table="events")])
 
 
 def _step_conditions(step: Step, query: HuntQuery, now: datetime, b: _Binder) -> list[exp.Expression]:
