@@ -41,6 +41,11 @@ class Workspace:
         return ingest([Path(p) for p in paths], self.store, source=source, workers=workers, progress=progress,
                       mapping=fields)
 
+    def ask(self, question: str) -> Any:
+        """Answer a plain-English hunting question: a ``socpilot.hunt.ask.Answer``."""
+        from socpilot.hunt.ask import ask  # imported here: the hunt stage itself builds on this module
+        return ask(self, question)
+
     def status(self) -> dict[str, Any]:
         with self.store.catalog(read_only=True) as con:
             sources = con.execute(
