@@ -304,6 +304,14 @@ def test_tsv_with_its_own_separators_is_read_by_its_headers(tmp_path: Path) -> N
     assert event["fields"]["ts"] == "2023-11-14T22:13:20.000001Z"
 
 
+def test_empty_separator_headers_fall_back_to_zeek_defaults(tmp_path: Path) -> None:
+    log = tmp_path / "dns.log"
+    log.write_text("#separator \n#set_separator\t\n#path\tdns\n#fields\tts\tuid\tanswers\n"
+                   "#types\ttime\tstring\tvector[string]\n1700000000.0\tCq1\ta,b\n")
+    (event,), bad = read(log)
+    assert bad == [] and event["dns_answers"] == ["a", "b"] and event["session_uid"] == "Cq1"
+
+
 def test_intel_matches_are_detections_in_tsv_and_rocknsm_json(tmp_path: Path) -> None:
     tsv = tmp_path / "intel.log"
     tsv.write_text("#separator \\x09\n#path\tintel\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p"

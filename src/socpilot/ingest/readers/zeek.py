@@ -331,7 +331,7 @@ class TsvHeader:
             return
         key, _, value = line[1:].partition(self.separator)
         if key == "set_separator":
-            self.set_separator = unescape(value)
+            self.set_separator = unescape(value) or ","  # an empty one cannot split anything
         elif key == "empty_field":
             self.empty = value
         elif key == "unset_field":
