@@ -227,6 +227,12 @@ def test_hostile_documents_cost_only_their_bad_parts(data: Path, tmp_path: Path)
     assert [e["cloud_action"] for e in events] == [records[0]["eventName"], records[1]["eventName"]]
     assert [q.offset for q in bad] == [2]
 
+    digits = tmp_path / "digits.json"  # a number past Python's 4,300-digit limit, in a pretty-printed object
+    digits.write_bytes(b'{\n  "eventName": "X",\n  "awsRegion": "x",\n  "n": ' + b"9" * 5000 + b"\n}\n")
+    assert detect_reader(digits.name, Input(digits).head()) is None
+    events, bad = read(digits)
+    assert events == [] and len(bad) == 1 and "4300 digits" in bad[0].reason
+
 
 def test_eventbridge_envelopes_are_opened(data: Path, tmp_path: Path) -> None:
     records = orjson.loads((cloudtrail(data) / "stratus-red-team-detonation-logs" /

@@ -99,7 +99,7 @@ def _first_in_document(text: str) -> Any:
     pos = _skip_ws(text, pos)
     try:
         return _DECODER.raw_decode(text, pos)[0]
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, too deep, or a number past Python's digit limit
         return None
 
 
@@ -325,10 +325,10 @@ def _scan(chunks: Iterator[str | Quarantined]) -> Iterator[JsonRecord | Quaranti
             break
         try:
             value, end = _DECODER.raw_decode(buf.text, buf.pos)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, or a number past the digit limit
             if len(buf.text) - buf.pos < MAX_ELEMENT_CHARS and buf.more():
                 continue  # most likely an element not yet read whole
-            yield _cut(buf, kind, count, getattr(exc, "msg", "nested too deep"))
+            yield _cut(buf, kind, count, getattr(exc, "msg", None) or str(exc) or "nested too deep")
             if in_array or not _next_object(buf):
                 break
             continue
