@@ -376,7 +376,9 @@ def test_hostile_nesting_in_zeek_json_costs_nothing_but_its_own_field_text(tmp_p
 
 @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(st.integers(0, 4095), st.sampled_from(
-    [b"\t", b"\n", b"\\", b"\\x", b"-", b"(empty)", b"#fields\t", b"\xff", b"{", b'"', b""])), min_size=1, max_size=12))
+    [b"\t", b"\n", b"\\", b"\\x", b"-", b"(empty)", b"#fields\t", b"\xff", b"{", b'"', b"",
+     b"\n#set_separator\t\n", b"\n#separator \\x\n", b"\n#types\tbool\ttime\n", b"\n#fields\n"])),
+    min_size=1, max_size=12))
 def test_damaged_real_logs_never_stop_the_reader_and_every_event_validates(data: Path, tmp_path: Path,
                                                                            edits: list[tuple[int, bytes]]) -> None:
     for source, name in ((data / "zeek" / "wrccdc2018" / "tsv" / "notice.log.gz", "notice.log"),
