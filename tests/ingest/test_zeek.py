@@ -354,11 +354,13 @@ def test_json_line_that_is_invalid_is_quarantined_and_the_rest_kept(tmp_path: Pa
         '["not", "a", "record"]\n'
         '{"_path":"dns","@timestamp":"2020-01-01T00:00:03.000Z","uid":"Cx5"}\n'
         '{"_path":"dns","uid":"Cx6"}\n'
+        '{"_path":"dns","ts":1577836804500,"uid":"Cx7"}\n'
     )
     events, bad = read(log)
-    assert [e["session_uid"] for e in events] == ["Cx1", "Cx3", "Cx5"]
+    assert [e["session_uid"] for e in events] == ["Cx1", "Cx3", "Cx5", "Cx7"]
     assert [q.offset for q in bad] == [2, 4, 6] and "without a usable ts" in bad[2].reason
     assert events[2]["time"] == datetime(2020, 1, 1, 0, 0, 3, tzinfo=UTC)
+    assert events[3]["time"] == datetime(2020, 1, 1, 0, 0, 4, 500000, tzinfo=UTC)  # JSON::TS_MILLIS
     assert events[0]["dns_answers"] == ["1.2.3.4"] and events[0]["fields"]["rtt"] == "0.000870"
     assert events[0]["fields"]["AA"] == "false" and events[0]["dst_port"] == 53
     assert events[1]["time"] == datetime(2020, 1, 1, 0, 0, 2, 250000, tzinfo=UTC)

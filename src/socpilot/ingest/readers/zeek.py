@@ -88,10 +88,13 @@ def nested_text(value: Any) -> str:
 
 
 def parse_time(value: Any) -> datetime | None:
-    """Zeek ``time`` as epoch seconds (TSV text, JSON number) or ISO 8601 text, in UTC."""
+    """Zeek ``time`` as epoch seconds (TSV text, JSON number) or ISO 8601 text, in UTC.
+
+    JSON numbers beyond 1e11 are milliseconds (``LogAscii::json_timestamps=JSON::TS_MILLIS``).
+    """
     try:
         if isinstance(value, int | float):
-            return datetime.fromtimestamp(value, UTC)
+            return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
         if isinstance(value, str) and value:
             if "T" in value or value.count("-") >= 2:
                 parsed = datetime.fromisoformat(value)
