@@ -28,7 +28,7 @@ _TEXT_TYPES = {name for name in EVENT_ARROW_SCHEMA.names
 class Compiled:
     """A compiled hunt: the tree (named placeholders ``p0..``) and the values they bind."""
 
-    tree: exp.Expression
+    tree: exp.Expr
     values: dict[str, Any]
 
     def sql(self, dialect: str = "duckdb") -> str:
@@ -41,7 +41,7 @@ class Compiled:
         """The values in the order the ``?`` placeholders appear in :meth:`sql`."""
         return [self.values[name] for name in _PLACEHOLDER.findall(self.tree.sql(dialect="duckdb"))]
 
-    def _typed(self, node: exp.Expression) -> exp.Expression:
+    def _typed(self, node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Placeholder) and node.name in self.values:
             return exp.Placeholder(this=node.name, kind=exp.DataType.build(_clickhouse_type(self.values[node.name]),
                                                                             dialect="clickhouse"))
@@ -85,7 +85,7 @@ def compile_hunt(query: HuntQuery, now: datetime | None = None) -> Compiled:
 
 # -- shapes --------------------------------------------------------------------------------
 
-def _select(query: HuntQuery, where: list[exp.Expression], b: _Binder) -> exp.Expression:
+def _select(query: HuntQuery, where: list[exp.Expr], b: _Binder) -> exp.Expr:
     base = exp.select().from_("events")
     if query.returns == "count":
         tree = base.select(exp.alias_(exp.Count(this=exp.Star()), "events"))
@@ -126,7 +126,7 @@ def _entity_order(order: str) -> list[exp.Ordered]:
     return [exp.Ordered(this=exp.column(column), desc=desc), exp.Ordered(this=exp.Literal.number(1))]
 
 
-def _sequence(query: HuntQuery, now: datetime, b: _Binder) -> exp.Expression:
+def _sequence(query: HuntQuery, now: datetime, b: _Binder) -> exp.Expr:
     """Steps as CTEs joined on the same host/user, each step after the last and within the window."""
     seq = query.sequence
     assert seq is not None
@@ -170,7 +170,7 @@ def _with_inventory_hosts(tree: exp.Select) -> exp.Select:
                      join_type="left")
 
 
-def _host_key() -> exp.Expression:
+def _host_key() -> exp.Expr:
     """A host as one name: its short name (no DNS suffix), else the inventory host of its source IP,
     else the source IP itself (network sensors know hosts only by address)."""
     short = exp.Lower(this=exp.func("regexp_replace", exp.column("host_name", table="events"),
@@ -179,11 +179,11 @@ def _host_key() -> exp.Expression:
                                                  exp.column("src_ip", table="events")])
 
 
-def _step_conditions(step: Step, query: HuntQuery, now: datetime, b: _Binder) -> list[exp.Expression]:
+def _step_conditions(step: Step, query: HuntQuery, now: datetime, b: _Binder) -> list[exp.Expr]:
     return _conditions(step.classes, step.filters, query, now, b)
 
 
-def _where(tree: exp.Select, conditions: list[exp.Expression]) -> exp.Select:
+def _where(tree: exp.Select, conditions: list[exp.Expr]) -> exp.Select:
     return tree.where(exp.and_(*conditions)) if conditions else tree
 
 
@@ -201,8 +201,8 @@ def event_columns(query: HuntQuery) -> list[str]:
 # -- conditions ----------------------------------------------------------------------------
 
 def _conditions(classes: list[str], filters: list[Filter], query: HuntQuery, now: datetime,
-                b: _Binder) -> list[exp.Expression]:
-    out: list[exp.Expression] = []
+                b: _Binder) -> list[exp.Expr]:
+    out: list[exp.Expr] = []
     if classes:
         out.append(_in_list(exp.column("class_name"), classes, b))
     if query.sources:
@@ -221,7 +221,7 @@ def _conditions(classes: list[str], filters: list[Filter], query: HuntQuery, now
     return out
 
 
-def _in_list(column: exp.Expression, values: list[str], b: _Binder) -> exp.Expression:
+def _in_list(column: exp.Expr, values: list[str], b: _Binder) -> exp.Expr:
     # classes and sources come from the vocabulary, never from question text: a plain IN
     # keeps Parquet statistics usable for pruning
     if len(values) == 1:
@@ -229,7 +229,7 @@ def _in_list(column: exp.Expression, values: list[str], b: _Binder) -> exp.Expre
     return column.isin(*[b.bind(v) for v in values])
 
 
-def filter_condition(f: Filter, b: _Binder) -> exp.Expression:
+def filter_condition(f: Filter, b: _Binder) -> exp.Expr:
     """One filter as a predicate; a virtual field matches when any of its columns does."""
     columns = [_column(name, b) for name in _filter_columns(f.field)]
     parts = [_predicate(col, f, text=_is_text(f.field)) for col in columns]
@@ -245,7 +245,7 @@ def filter_condition(f: Filter, b: _Binder) -> exp.Expression:
     return exp.paren(cond) if compound else cond
 
 
-def _host_ips(value: exp.Expression) -> exp.Select:
+def _host_ips(value: exp.Expr) -> exp.Select:
     """The inventory IPs of the host named by ``value`` (its FQDN or short name)."""
     short = exp.func("regexp_replace", value.copy(), exp.Literal.string(r"\..*$"), exp.Literal.string(""))
     return exp.select(exp.column("ip")).from_("hunt_host_ips").where(
@@ -257,7 +257,7 @@ def _filter_columns(name: str) -> list[str]:
     return [name] if name.startswith("fields.") else columns_of(name)
 
 
-def _column(name: str, b: _Binder) -> exp.Expression:
+def _column(name: str, b: _Binder) -> exp.Expr:
     if name.startswith("fields."):
         return exp.Bracket(this=exp.column("fields"), expressions=[b.bind(name.removeprefix("fields."))])
     return exp.column(name)
@@ -280,7 +280,7 @@ def _bind_value(f: Filter, b: _Binder) -> exp.Placeholder:
     return b.bind(value)
 
 
-def _predicate(col: exp.Expression, f: Filter, text: bool):  # type: ignore[no-untyped-def]
+def _predicate(col: exp.Expr, f: Filter, text: bool):  # type: ignore[no-untyped-def]
     """A function of the bound value placeholder(s) giving the predicate on one column."""
     low = exp.Lower(this=col) if text else col
     op = f.op
@@ -327,26 +327,26 @@ def cidr_regex(cidr: str) -> str:
 
 # -- enrichment ----------------------------------------------------------------------------
 
-def _first_of(columns: list[str]) -> exp.Expression:
+def _first_of(columns: list[str]) -> exp.Expr:
     cols = [exp.column(c) for c in columns]
     return cols[0] if len(cols) == 1 else exp.Coalesce(this=cols[0], expressions=cols[1:])
 
 
-def _entity_key(e: Enrichment) -> exp.Expression:
+def _entity_key(e: Enrichment) -> exp.Expr:
     return _first_of(vocabulary()["enrich_entities"][e.entity or "domain"])
 
 
-def _lower(node: exp.Expression) -> exp.Expression:
+def _lower(node: exp.Expr) -> exp.Expr:
     return exp.Lower(this=exp.Cast(this=node, to=exp.DataType.build("text")))
 
 
-def _pair(scope: exp.Expression, key: exp.Expression) -> exp.Expression:
+def _pair(scope: exp.Expr, key: exp.Expr) -> exp.Expr:
     text = exp.DataType.build("text")
     return exp.DPipe(this=exp.DPipe(this=exp.Cast(this=scope, to=text), expression=exp.Literal.string("|")),
                      expression=exp.Cast(this=key, to=text))
 
 
-def _enrichment(e: Enrichment, query: HuntQuery, now: datetime, b: _Binder) -> exp.Expression:
+def _enrichment(e: Enrichment, query: HuntQuery, now: datetime, b: _Binder) -> exp.Expr:
     key = _entity_key(e)
     if e.kind == "outside_hours":
         hours = vocabulary()["business_hours"]
@@ -389,19 +389,20 @@ def _enrichment(e: Enrichment, query: HuntQuery, now: datetime, b: _Binder) -> e
     return _inventory(e, b)
 
 
-def _inventory(e: Enrichment, b: _Binder) -> exp.Expression:
+def _inventory(e: Enrichment, b: _Binder) -> exp.Expr:
     """Asset or identity attribute: the event's host/user is listed with that attribute value."""
     vocab = vocabulary()
     if e.kind == "asset":
         table, allowed, entity = "hunt_assets", vocab["asset_attributes"], "host"
     else:
         table, allowed, entity = "hunt_identities", vocab["identity_attributes"], "user"
-    if e.attribute not in allowed:
-        raise ValueError(f"unknown {e.kind} attribute {e.attribute!r}; known: {', '.join(allowed)}")
-    attr = _lower(exp.column(e.attribute))
+    attribute = e.attribute or ""
+    if attribute not in allowed:
+        raise ValueError(f"unknown {e.kind} attribute {attribute!r}; known: {', '.join(allowed)}")
+    attr = _lower(exp.column(attribute))
     if isinstance(e.value, bool):
-        test: exp.Expression = exp.EQ(this=exp.column(e.attribute), expression=b.bind(e.value))
-    elif e.attribute == "groups":  # a ';'-separated list: match one whole member
+        test: exp.Expr = exp.EQ(this=exp.column(attribute), expression=b.bind(e.value))
+    elif attribute == "groups":  # a ';'-separated list: match one whole member
         wrapped = exp.DPipe(this=exp.DPipe(this=exp.Literal.string(";"), expression=attr),
                             expression=exp.Literal.string(";"))
         test = exp.GT(
@@ -416,5 +417,5 @@ def _inventory(e: Enrichment, b: _Binder) -> exp.Expression:
     return exp.or_(*[n.isin(query=exp.select(exp.column("name")).from_(table).where(test.copy())) for n in names])
 
 
-def _stripped(key: exp.Expression, pattern: str) -> exp.Expression:
+def _stripped(key: exp.Expr, pattern: str) -> exp.Expr:
     return exp.Lower(this=exp.func("regexp_replace", key.copy(), exp.Literal.string(pattern), exp.Literal.string("")))

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -20,7 +20,7 @@ from socpilot.hunt.parse.entities import Entity, recognise
 from socpilot.hunt.parse.known import Known
 from socpilot.hunt.parse.text import Text, phrase_pattern
 from socpilot.hunt.parse.timeexpr import parse_time
-from socpilot.hunt.query import Enrichment, Filter, HuntQuery, Sequence, Step
+from socpilot.hunt.query import Enrichment, Filter, HuntQuery, Scope, Sequence, Step
 
 CONTACT_CLASSES = ["network", "dns", "http", "tls"]
 MAX_QUESTION = 2000
@@ -171,6 +171,7 @@ def _days(m: re.Match[str], default: int) -> int:
 
 def _enrichments(st: _State, registrations: bool) -> None:
     text, out = st.text, st.enrich
+    m: re.Match[str] | None
     for pattern in _REGISTERED:
         for m in list(text.matches(pattern)):
             text.take(m.start(), m.end())
@@ -181,7 +182,7 @@ def _enrichments(st: _State, registrations: bool) -> None:
                 out.append(Enrichment(kind="first_seen", entity="domain", days=days))
                 st.notes.append("no domain-registration cache is imported (socpilot intel import FILE): "
                                 f"showing domains first seen in your environment in the last {days} days instead")
-    if (m := next(text.matches(_NEW_COUNTRY), None)) is not None:
+    if (m := text.first(_NEW_COUNTRY)) is not None:
         text.take(m.start(), m.end())
         out.append(Enrichment(kind="first_seen", entity="country", scope="user", days=_days(m, 1)))
     for pattern in _FIRST_SEEN:
@@ -190,37 +191,37 @@ def _enrichments(st: _State, registrations: bool) -> None:
             follows = m.group(m.lastindex or 0) if pattern is _FIRST_SEEN[1] else None
             entity = _entity_word(follows) if follows else None
             out.append(Enrichment(kind="first_seen", entity=entity, days=_days(m, 7)))
-    if (m := next(text.matches(_SEEN_ON_FEW), None)) is not None:
+    if (m := text.first(_SEEN_ON_FEW)) is not None:
         text.take(m.start(), m.end())
         count = re.search(r"\d+", m.group(1))
         limit = 1 if count is None else int(count.group(0)) - (1 if "than" in m.group(1) else 0)
         word = {"two": 2, "three": 3}.get(m.group(1).split()[-1], limit)
-        out.append(Enrichment(kind="rare", scope="user" if m.group(2).startswith(("user", "account")) else "host",
+        few: Scope = "user" if m.group(2).startswith(("user", "account")) else "host"
+        out.append(Enrichment(kind="rare", scope=few,
                               max_count=word if count is None else limit))
         text.take_all(["rare", "rarely seen", "uncommon", "unusual"])
-    elif (m := next(text.matches(_RARE), None)) is not None:
+    elif (m := text.first(_RARE)) is not None:
         text.take(m.start(), m.end())
-        scope = "user" if re.search(r"\b(?:for|per|by)\s+(?:the\s+|each\s+|this\s+)?users?\b", text.lower) else "host"
+        scope: Scope = "user" if re.search(r"\b(?:for|per|by)\s+(?:the\s+|each\s+|this\s+)?users?\b", text.lower) \
+            else "host"
         out.append(Enrichment(kind="rare", scope=scope, max_count=2))
-    if (m := next(text.matches(_OUTSIDE), None)) is not None:
+    if (m := text.first(_OUTSIDE)) is not None:
         text.take(m.start(), m.end())
         out.append(Enrichment(kind="outside_hours"))
-    if (m := next(text.matches(_GROUP), None)) is not None:
+    if (m := text.first(_GROUP)) is not None:
         text.take(m.start(), m.end())
         group = (m.group(1) or m.group(2)).strip("\"'")
         # "in group Finance Team": capitalised words that follow belong to the group's name
-        for word in re.finditer(r"\s+([A-Z][\w-]*)", text.original[m.end():]):
-            if word.start() != 0 and not text.original[m.end():m.end() + word.start()].isspace():
-                break
-            group += " " + word.group(1).lower()
-            text.take(m.end() + word.start(), m.end() + word.end())
-            if text.original[m.end() + word.end():m.end() + word.end() + 1] != " ":
-                break
+        pos = m.end()
+        while (more := re.match(r"\s+([A-Z][\w-]*)", text.original[pos:])) and text.free(pos, pos + more.end()):
+            group += " " + more.group(1).lower()
+            text.take(pos, pos + more.end())
+            pos += more.end()
         out.append(Enrichment(kind="identity", entity="user", attribute="groups", value=group))
-    if (m := next(text.matches(_NO_ENROLL), None)) is not None:
+    if (m := text.first(_NO_ENROLL)) is not None:
         text.take(m.start(), m.end())
         out.append(Enrichment(kind="identity", entity="user", attribute="mfa_enrolled", value=False))
-    if (m := next(text.matches(_PRIVILEGED), None)) is not None:
+    if (m := text.first(_PRIVILEGED)) is not None:
         text.take(m.start(), m.end())
         out.append(Enrichment(kind="identity", entity="user", attribute="privileged", value=True))
     _assets(st)
@@ -228,28 +229,32 @@ def _enrichments(st: _State, registrations: bool) -> None:
 
 def _assets(st: _State) -> None:
     text, out = st.text, st.enrich
-    if (m := next(text.matches(_CRITICALITY), None)) is not None:
+    if (m := text.first(_CRITICALITY)) is not None:
         text.take(m.start(), m.end())
         out.append(Enrichment(kind="asset", entity="host", attribute="criticality", value=m.group(1) or m.group(2)))
-    elif (m := next(text.matches(_CRITICAL), None)) is not None:
+    elif (m := text.first(_CRITICAL)) is not None:
         text.take(m.start(), m.end())
         word = m.group(1).replace(" ", "-")
         value = "high" if word.startswith("high") else "critical"
         out.append(Enrichment(kind="asset", entity="host", attribute="criticality", value=value))
-    if (m := next(text.matches(_OWNER), None)) is not None:
+    if (m := text.first(_OWNER)) is not None:
         text.take(m.start(), m.end())
         out.append(Enrichment(kind="asset", entity="host", attribute="owner", value=m.group(1) or m.group(2)))
-    if (m := next(text.matches(_ROLE), None)) is not None:
+    if (m := text.first(_ROLE)) is not None:
         text.take(m.start(), m.end())
         role = m.group(1) or "domain controller"
         out.append(Enrichment(kind="asset", entity="host", attribute="role", value=role))
 
 
-def _entity_word(word: str) -> str | None:
+EntityName = Literal["domain", "process", "ip", "country", "host", "user", "port", "action", "user_agent"]
+
+
+def _entity_word(word: str) -> EntityName | None:
     word = word.lower()
-    for prefix, entity in (("domain", "domain"), ("process", "process"), ("binar", "process"),
-                           ("executable", "process"), ("countr", "country"), ("location", "country"),
-                           ("ip", "ip"), ("destination", "ip")):
+    prefixes: tuple[tuple[str, EntityName], ...] = (
+        ("domain", "domain"), ("process", "process"), ("binar", "process"), ("executable", "process"),
+        ("countr", "country"), ("location", "country"), ("ip", "ip"), ("destination", "ip"))
+    for prefix, entity in prefixes:
         if word.startswith(prefix):
             return entity
     return None
@@ -260,7 +265,7 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "five": 5, "ten": 10, "fif
 
 
 def _within(text: Text) -> int | None:
-    m = next(text.matches(_WITHIN), None)
+    m = text.first(_WITHIN)
     if m is None:
         return None
     text.take(m.start(), m.end())
@@ -294,24 +299,24 @@ _LEAST = re.compile(r"\b(?:least|fewest)\b")
 
 def _shape(text: Text) -> _Shape:
     shape = _Shape()
-    if (m := next(text.matches(_PER), None)) is not None:
+    if (m := text.first(_PER)) is not None:
         text.take(m.start(), m.end())
         shape.per = _PER_RETURNS[m.group(1)]
-    if (m := next(text.matches(_BYTES), None)) is not None:
+    if (m := text.first(_BYTES)) is not None:
         text.take(m.start(), m.end())
         shape.bytes, shape.order = True, "bytes_desc"
-    if (m := next(text.matches(_HOW_MANY), None)) is not None:
+    if (m := text.first(_HOW_MANY)) is not None:
         text.take(m.start(), m.end())
         shape.count = True
-    if (m := next(text.matches(_TOP), None)) is not None:
+    if (m := text.first(_TOP)) is not None:
         text.take(m.start(), m.end())
         shape.limit = max(1, min(int(m.group(1)), 10_000))
         if shape.order is None:
             shape.order = "time_desc" if m.group(0).startswith(("latest", "last", "most recent")) else "count_desc"
-    if (m := next(text.matches(_MOST), None)) is not None:
+    if (m := text.first(_MOST)) is not None:
         text.take(m.start(), m.end())
         shape.order = shape.order or "count_desc"
-    if (m := next(text.matches(_LEAST), None)) is not None:
+    if (m := text.first(_LEAST)) is not None:
         text.take(m.start(), m.end())
         shape.order = "count_asc"
     return shape
@@ -442,15 +447,15 @@ def _resolve(st: _State, kind: str, value: str) -> str | None:
 
 def _command_lines(text: Text, c: _Clause) -> None:
     for pattern in _CMD:
-        for m in list(text.matches(pattern)):
-            value = m.group(1).strip("\"'`").rstrip("?.,!")
+        for hit in list(text.matches(pattern)):
+            value = hit.group(1).strip("\"'`").rstrip("?.,!")
             if value.lower() in ("the", "a", "an"):
                 continue
-            text.take(m.start(), m.end())
+            text.take(hit.start(), hit.end())
             c.filters.append(Filter(field="process_cmd", op="contains", value=value))
             if "process" not in c.classes:
                 c.classes.append("process")
-    if (m := next(text.matches(_ENCODED), None)) is not None:
+    if (m := text.first(_ENCODED)) is not None:
         text.take(m.start(), m.end())
         c.filters.append(Filter(field="process_cmd", op="contains", value="-enc"))
         if "process" not in c.classes:
@@ -490,20 +495,20 @@ def _mfa(text: Text, c: _Clause) -> None:
 
 
 def _dns_shape(text: Text, c: _Clause) -> None:
-    if (m := next(text.matches(_ENTROPY), None)) is not None:
+    if (m := text.first(_ENTROPY)) is not None:
         text.take(m.start(), m.end())
         # no portable entropy function: a long letters-and-digits first label that contains a digit
         c.filters.append(Filter(field="dns_query", op="regex", value=r"^[a-z0-9]{16,}\."))
         c.filters.append(Filter(field="dns_query", op="regex", value=r"^[a-z]*[0-9]"))
         c.classes.append("dns") if "dns" not in c.classes else None
-    if (m := next(text.matches(_LONG), None)) is not None:
+    if (m := text.first(_LONG)) is not None:
         text.take(m.start(), m.end())
         c.filters.append(Filter(field="dns_query", op="regex", value=r"^.{50,}$"))
         c.classes.append("dns") if "dns" not in c.classes else None
 
 
 def _signed(text: Text, c: _Clause) -> None:
-    if (m := next(text.matches(_SIGNED), None)) is not None:
+    if (m := text.first(_SIGNED)) is not None:
         text.take(m.start(), m.end())
         signed = m.group(1) == "signed"
         c.filters.append(Filter(field="fields.Signed", value="true" if signed else "false"))
@@ -618,20 +623,20 @@ def _returns(text: Text, shape: _Shape, clauses: list[_Clause]) -> str:
     found: tuple[int, int, str] | None = None
     for kind, phrases in _phrases("returns").items():
         for phrase in phrases:
-            for m in text.matches(phrase_pattern(phrase)):
+            for hit in text.matches(phrase_pattern(phrase)):
                 # "logons by admin users": the object of a preposition is a condition, not the subject
-                if set(text.before(m.start(), 2, free_only=True)) & _PREPOSITIONS:
+                if set(text.before(hit.start(), 2, free_only=True)) & _PREPOSITIONS:
                     continue
-                if found is None or m.start() < found[0] or (m.start() == found[0] and m.end() > found[1]):
-                    found = (m.start(), m.end(), kind)
+                if found is None or hit.start() < found[0] or (hit.start() == found[0] and hit.end() > found[1]):
+                    found = (hit.start(), hit.end(), kind)
                 break
     if found is not None:
         text.take(found[0], found[1])
         return found[2]
-    if (m := next(text.matches(_WHO), None)) is not None:
+    if (m := text.first(_WHO)) is not None:
         text.take(m.start(), m.end())
         return "users"
-    if _WHERE_FROM.search(text.lower) and (m := next(text.matches(_WHERE), None)) is not None:
+    if _WHERE_FROM.search(text.lower) and (m := text.first(_WHERE)) is not None:
         text.take(m.start(), m.end())
         return "src_ips"
     return "events"
@@ -687,7 +692,7 @@ def _build(st: _State, clauses: list[_Clause], returns: str, shape: _Shape, time
         fields["aggregate"] = aggregate
     steps = [c for c in clauses if c.classes or c.filters]
     if len(steps) >= 2:
-        by = "user" if returns == "users" else "host"
+        by: Scope = "user" if returns == "users" else "host"
         fields["returns"] = "users" if by == "user" else "hosts"
         fields["sequence"] = Sequence(steps=[Step(classes=c.classes, filters=c.filters) for c in steps],
                                       within_minutes=within or 10, by=by)

@@ -53,6 +53,10 @@ class Text:
             if m.end() > m.start() and self.free(m.start(), m.end()):
                 yield m
 
+    def first(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        """The first free match of a pattern, if any."""
+        return next(self.matches(pattern), None)
+
     def find_phrase(self, phrases: list[str]) -> re.Match[str] | None:
         """The first free occurrence of any phrase, longest phrases tried first."""
         best: re.Match[str] | None = None
