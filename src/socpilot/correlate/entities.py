@@ -88,9 +88,11 @@ def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 def normalise(kind: str, value: Any, ignored_users: frozenset[str] = frozenset()) -> Entity | None:
     """The entity ``kind:value`` in its canonical form, or None when the value names nothing."""
-    if value is None:
-        return None
-    text = str(value)
+    return None if value is None else _normalised(kind, value if isinstance(value, str) else str(value), ignored_users)
+
+
+@lru_cache(maxsize=1 << 18)  # alerts repeat the same hosts, users and hashes many times over
+def _normalised(kind: str, text: str, ignored_users: frozenset[str]) -> Entity | None:
     norm: str | None
     if kind == "user":
         norm = normalise_user(text, ignored_users)
