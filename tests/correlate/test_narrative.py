@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlglot import exp
 
-from socpilot.correlate import correlate, incident, list_incidents, show
+from socpilot.correlate import EvidenceMissing, correlate, incident, list_incidents, show
 from socpilot.correlate.schema import NarrativeDocument
 from socpilot.model.ocsf import EventClass as C
 from socpilot.store.query import run_query
@@ -168,3 +168,10 @@ def test_a_logon_from_another_incident_host_is_read_as_movement_between_them(wor
     assert moved.text == ("Activity on fs01 came from ws1 (10.0.0.5), another host of this incident: "
                           "the intrusion moved between them.")
     assert moved.event_ids == [logon[0]["id"]]
+
+
+def test_an_incident_whose_evidence_left_the_store_says_so_instead_of_failing(workspace, b) -> None:
+    ghost = b.event("windows", b.t0, C.PROCESS, host_name="WS4", process_cmd="never stored")
+    correlate(workspace, [b.alert("r", [ghost], "high", ["execution"])])
+    with pytest.raises(EvidenceMissing, match="none of the evidence"):
+        show(workspace, list_incidents(workspace)[0].id)

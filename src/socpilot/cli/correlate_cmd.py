@@ -13,6 +13,7 @@ from rich.text import Text
 from socpilot.api import Workspace
 from socpilot.cli.app import HomeOption, JsonOption, app, console, emit_json, err_console
 from socpilot.correlate import (
+    EvidenceMissing,
     IncidentNotFound,
     correlate,
     fleet_patterns,
@@ -101,6 +102,9 @@ def show_command(
         sys.stdout.write(show(Workspace.open(home), incident_id, fmt))
     except IncidentNotFound:
         err_console.print(f"no incident {incident_id!r}; see `socpilot incidents`", markup=False)
+        raise typer.Exit(1) from None
+    except EvidenceMissing as exc:
+        err_console.print(str(exc), markup=False)
         raise typer.Exit(1) from None
 
 

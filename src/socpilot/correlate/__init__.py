@@ -7,6 +7,7 @@ Public API (each takes a ``socpilot.api.Workspace``): ``correlate``, ``list_inci
 
 from socpilot.correlate.fleet import FleetPattern
 from socpilot.correlate.incidents import Incident
+from socpilot.correlate.narrative import EvidenceMissing
 from socpilot.correlate.run import (
     CorrelationReport,
     IncidentNotFound,
@@ -21,6 +22,6 @@ from socpilot.correlate.run import (
 )
 from socpilot.correlate.schema import NarrativeDocument
 
-__all__ = ["CorrelationReport", "FleetPattern", "Incident", "IncidentNotFound", "NarrativeDocument", "alerts_of",
+__all__ = ["CorrelationReport", "EvidenceMissing", "FleetPattern", "Incident", "IncidentNotFound", "NarrativeDocument", "alerts_of",
            "correlate",
            "fleet_patterns", "incident", "list_incidents", "set_status", "show", "stored_alerts"]

@@ -40,6 +40,10 @@ from socpilot.model.alert import LEVEL_RANK, Alert
 _VALUE_LIMIT = 240
 
 
+class EvidenceMissing(LookupError):
+    """An incident whose evidence events are gone from the store: nothing it says could be checked."""
+
+
 def when(t: datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -290,6 +294,9 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
                 user_events = [i for a in alerts for i in a.event_ids[:1]]
                 out.add(fill(gaps["no_identity"], user=user), "missing", user_events)
 
+    if not out.sentences:
+        raise EvidenceMissing(f"none of the evidence of {incident.id} is in the store any more; "
+                              "re-ingest its logs or re-run detection and correlation")
     timeline = _timeline(alerts, evidence, settings)
     evidence_ids |= {e.event_id for e in timeline if e.event_id}
     return NarrativeDocument(
