@@ -29,7 +29,8 @@ class Event(BaseModel):
     # identity and provenance
     id: str
     time: datetime  # UTC, source offset applied
-    source: str  # reader family: windows, zeek, suricata, cloudtrail, okta, entra, generic
+    source: str  # reader family: windows, zeek, suricata, cloudtrail, okta, entra, azure, m365, gcp, github,
+    #              or the source name of a generic field mapping
     product: str | None = None  # sysmon, security, powershell, zeek, aws, okta, azure ...
     channel: str | None = None  # Windows channel, Zeek log path, Suricata event_type, ...
     event_code: str | None = None  # Windows EventID, CloudTrail eventName, Okta eventType ...
