@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -16,6 +17,23 @@ from socpilot.hunt.intel import import_file
 from socpilot.hunt.parse import Known
 from socpilot.hunt.session import open_session
 from socpilot.inventory import import_inventory
+from socpilot.model.event import event_id
+from socpilot.store.writer import PartWriter
+
+
+def _write_events(ws: Workspace, key: str, rows: list[dict[str, Any]]) -> Workspace:
+    writer = PartWriter(ws.store.staging_for(key), key)
+    for i, row in enumerate(rows):
+        raw = f"{key}-{i}"
+        writer.add({"id": event_id(row.get("source", "windows"), raw), "source": "windows", "raw": raw, **row})
+    ws.store.commit(key, f"{key}.jsonl", "windows", len(rows), writer.close(), [])
+    return ws
+
+
+@pytest.fixture
+def write_events() -> Callable[[Workspace, str, list[dict[str, Any]]], Workspace]:
+    """Commit synthetic events to a workspace's store as one input, the way the ingest pipeline does."""
+    return _write_events
 
 
 @pytest.fixture(scope="session")

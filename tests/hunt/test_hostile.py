@@ -18,8 +18,6 @@ from socpilot.hunt.compile import compile_hunt
 from socpilot.hunt.parse import parse_question
 from socpilot.hunt.query import Enrichment, Filter, HuntQuery, Sequence, Step
 from socpilot.hunt.session import open_session
-from socpilot.model.event import event_id
-from socpilot.store.writer import PartWriter
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 HOSTILE = [
@@ -70,17 +68,13 @@ def test_no_question_text_reaches_the_sql_as_a_literal(prefix: str, value: str) 
 
 
 @pytest.fixture
-def hostile_store(workspace: Workspace) -> Workspace:
+def hostile_store(workspace: Workspace, write_events) -> Workspace:
     """Events whose names and command lines are attack strings, written as a reader would."""
     t0 = datetime(2026, 11, 20, 10, tzinfo=UTC)
-    writer = PartWriter(workspace.store.staging_for("hostile"), "hostile")
-    for i, text in enumerate(HOSTILE):
-        raw = f"hostile-{i}"
-        writer.add({"id": event_id("windows", raw), "source": "windows", "time": t0, "class_uid": 1007,
-                    "class_name": "process", "host_name": "WS-01", "user_name": text, "process_name": "cmd.exe",
-                    "process_cmd": f"cmd /c echo {text}", "fields": {"CommandLine": text}, "raw": raw})
-    workspace.store.commit("hostile", "hostile.jsonl", "windows", len(HOSTILE), writer.close(), [])
-    return workspace
+    return write_events(workspace, "hostile", [
+        {"time": t0, "class_uid": 1007, "class_name": "process", "host_name": "WS-01", "user_name": text,
+         "process_name": "cmd.exe", "process_cmd": f"cmd /c echo {text}", "fields": {"CommandLine": text}}
+        for text in HOSTILE])
 
 
 def test_hostile_data_comes_back_verbatim_and_runs_nothing(hostile_store: Workspace) -> None:

@@ -351,12 +351,12 @@ def _enrichment(e: Enrichment, query: HuntQuery, now: datetime, b: _Binder) -> e
     if e.kind == "outside_hours":
         hours = vocabulary()["business_hours"]
         hour = exp.Extract(this=exp.var("HOUR"), expression=exp.column("time"))
-        dow = exp.Extract(this=exp.var("DOW"), expression=exp.column("time"))
+        # ISO day of week (Monday 1 .. Sunday 7) means the same in DuckDB and ClickHouse
+        dow = exp.DayOfWeekIso(this=exp.column("time"))
         return exp.paren(exp.or_(
             exp.LT(this=hour, expression=exp.Literal.number(hours["start"])),
             exp.GTE(this=hour.copy(), expression=exp.Literal.number(hours["end"])),
-            exp.EQ(this=dow, expression=exp.Literal.number(0)),
-            exp.EQ(this=dow.copy(), expression=exp.Literal.number(6)),
+            exp.GTE(this=dow, expression=exp.Literal.number(6)),
         ))
     if e.kind == "registered":
         since = b.bind(now - timedelta(days=e.days or 30))
