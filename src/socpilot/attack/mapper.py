@@ -31,6 +31,7 @@ NAME_BONUS = 0.6  # the technique's full name appears in the text
 SHORT_NAME_BONUS = 0.2  # a one-word name ("Rootkit", "Services") is weaker evidence
 ID_BONUS = 2.0  # the text cites the technique id itself
 TACTIC_BONUS = 0.15  # the text names one of the technique's tactics
+FAMILY_SUPPORT = 0.15  # share of the two best relatives' scores
 EVIDENCE_TERMS = 6
 
 _TECHNIQUE_ID = re.compile(r"\bT\d{4}(?:\.\d{3})?\b", re.IGNORECASE)
@@ -149,6 +150,7 @@ def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
             scores[number] = scores.get(number, 0.0) + weight
             evidence.setdefault(number, []).append(f"cue: '{_clip(found.group(0))}' ({cue.why})")
 
+    scores = _with_family_support(idx, scores, evidence)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], idx.techniques[item[0]].id))[:top]
     surface = _surface_words(text)
     results = []
@@ -158,6 +160,29 @@ def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
         reasons.extend(_lexical_evidence(idx, query, number, surface))
         results.append(Mapping(tech.id, tech.name, score, reasons, tech.tactics))
     return results
+
+
+def _with_family_support(idx: _Index, scores: dict[int, float], evidence: dict[int, list[str]]) -> dict[int, float]:
+    """Add to each technique a share of its two best-scoring relatives (same parent technique).
+
+    Text about one behaviour usually matches several sub-techniques of it a little; that
+    agreement is evidence for the family, which a single stray match elsewhere lacks.
+    """
+    families: dict[str, list[int]] = {}
+    for number in scores:
+        families.setdefault(idx.techniques[number].parent_id, []).append(number)
+    out = dict(scores)
+    for members in families.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda n: -scores[n])
+        for number in members:
+            relatives = [n for n in members if n != number][:2]
+            out[number] += FAMILY_SUPPORT * sum(scores[n] for n in relatives)
+            if scores[relatives[0]] >= 0.5:
+                evidence.setdefault(number, []).append(
+                    "related: " + ", ".join(idx.techniques[n].id for n in relatives))
+    return out
 
 
 def behaviour_text(text: str) -> str:
