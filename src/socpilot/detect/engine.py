@@ -1,0 +1,159 @@
+"""Evaluate many compiled rules with one scan of the events.
+
+Rules are grouped by their scan filter (the logsource). One pass over the store
+materialises a temporary table of the events some group wants, holding only the
+values the rules read: a source field is extracted (and lower-cased) once, and only
+for rows of the groups that read it, because decoding the ``fields`` map is what
+costs. Each group then evaluates its rules over that table in chunks of one SELECT:
+one boolean column per rule, rows kept where any rule matched. A rule that fails at
+run time (e.g. a regular expression DuckDB rejects) is found by evaluating its chunk
+rule by rule, and reported; the other rules still run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from socpilot.detect.compiler import CompiledRule, store_expression, where_expression, where_symbols
+from socpilot.detect.logsources import Where
+from socpilot.detect.matches import Match
+
+CHUNK = 120  # rules per SELECT: long enough to amortise the pass, short enough for the planner
+# Normalized columns copied into every group table: they name an alert's entities.
+ENTITY_COLUMNS = (
+    "host_name", "user_name", "target_user_name", "src_ip", "dst_ip", "process_guid", "process_path",
+    "process_sha256", "process_md5", "dns_query", "http_host", "tls_sni", "cloud_principal",
+    "access_key_id", "src_country", "file_path",
+)
+
+
+@dataclass
+class ScanResult:
+    matches: list[Match] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # rule key -> run-time error
+    groups: int = 0
+    rows_scanned: int = 0
+
+
+def parquet_relation(paths: Sequence[str]) -> exp.Expression:
+    """The events of some store parts (paths come from the catalog, quoted by sqlglot)."""
+    files = exp.Array(expressions=[exp.Literal.string(p) for p in paths])
+    return exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[files]))
+
+
+TABLE = "socpilot_scan"
+GROUP_TABLE = "socpilot_scan_group"
+
+
+def scan(con: duckdb.DuckDBPyConnection, relation: exp.Expression, rules: Iterable[CompiledRule],
+         since: datetime | None = None, value_fields: dict[str, set[str]] | None = None) -> ScanResult:
+    """Run ``rules`` over ``relation``; ``value_fields`` (rule key -> source fields) are returned per match."""
+    result = ScanResult()
+    groups: dict[Where, list[CompiledRule]] = defaultdict(list)
+    for rule in rules:
+        groups[rule.target.where].append(rule)
+    if not groups:
+        return result
+    extras = {where: set().union(*((value_fields or {}).get(r.key, set()) for r in members))
+              for where, members in groups.items()}
+    result.rows_scanned = _materialise(con, relation, groups, extras, since)
+    result.groups = len(groups)
+    if result.rows_scanned:
+        for where, members in sorted(groups.items(), key=lambda kv: str(kv[0])):
+            # The group's own rows first: otherwise DuckDB may run every rule over the whole table.
+            if _group_table(con, where):
+                for start in range(0, len(members), CHUNK):
+                    _evaluate(con, members[start:start + CHUNK], extras[where], result)
+    for table in (TABLE, GROUP_TABLE):
+        con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True).sql("duckdb"))
+    return result
+
+
+def _group_table(con: duckdb.DuckDBPyConnection, where: Where) -> int:
+    select = exp.select(exp.Star()).from_(TABLE)
+    in_group = where_expression(where, symbolic=True)
+    if in_group is not None:
+        select = select.where(in_group)
+    create = exp.Create(this=exp.to_table(GROUP_TABLE), kind="TABLE", expression=select, replace=True,
+                        properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+    con.execute(create.sql("duckdb"))
+    count = con.execute(exp.select(exp.Count(this=exp.Star())).from_(GROUP_TABLE).sql("duckdb")).fetchone()
+    return int(count[0]) if count else 0
+
+
+def _materialise(con: duckdb.DuckDBPyConnection, relation: exp.Expression,
+                 groups: dict[Where, list[CompiledRule]], extras: dict[Where, set[str]],
+                 since: datetime | None) -> int:
+    readers: dict[str, list[Where]] = defaultdict(list)  # symbolic column -> groups that read it
+    selectors = {c for where in groups for c, _ in where if not c.startswith("fields.")}
+    for where, members in groups.items():
+        for symbol in set().union(*(r.columns for r in members), {"f:" + f for f in extras[where]},
+                                  where_symbols(where)):
+            readers[symbol].append(where)
+    projections: list[exp.Expression] = [exp.column(c) for c in ("id", "time", *ENTITY_COLUMNS)]
+    projections += [exp.column(c) for c in sorted(selectors - {"id", "time", *ENTITY_COLUMNS})]
+    for symbol, wheres in sorted(readers.items()):
+        value = store_expression(symbol)
+        if len(wheres) < len(groups):  # extract only for rows some reader wants
+            value = exp.Case(ifs=[exp.If(this=_any_of(wheres), true=value)])
+        projections.append(exp.alias_(value, symbol, quoted=True))
+    select = exp.select(*projections).from_(relation.copy()).where(_any_of(list(groups)))
+    params: list[Any] = []
+    if since is not None:
+        select = select.where(exp.GTE(this=exp.column("time"), expression=exp.Placeholder()))
+        params.append(since)
+    create = exp.Create(this=exp.to_table(TABLE), kind="TABLE", expression=select,
+                        properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+    con.execute(exp.Drop(tables=[exp.to_table(TABLE)], kind="TABLE", exists=True).sql("duckdb"))
+    con.execute(create.sql("duckdb"), params)
+    count = con.execute(exp.select(exp.Count(this=exp.Star())).from_(TABLE).sql("duckdb")).fetchone()
+    return int(count[0]) if count else 0
+
+
+def _any_of(wheres: list[Where]) -> exp.Expression:
+    conditions = [where_expression(w) for w in wheres]
+    if any(c is None for c in conditions):
+        return exp.true()
+    return exp.or_(*(exp.Paren(this=c) for c in conditions if c is not None), copy=False)
+
+
+def _evaluate(con: duckdb.DuckDBPyConnection, chunk: list[CompiledRule], extra: set[str],
+              result: ScanResult) -> None:
+    try:
+        rows, names = _select(con, chunk, extra)
+    except duckdb.Error as exc:
+        if len(chunk) == 1:
+            result.failed[chunk[0].key] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            return
+        for rule in chunk:  # find the rule that breaks the chunk; the others still run
+            _evaluate(con, [rule], extra, result)
+        return
+    fixed = 2 + len(ENTITY_COLUMNS)
+    value_names = names[fixed:fixed + len(extra)]
+    for row in rows:
+        entities = {c: str(v) for c, v in zip(ENTITY_COLUMNS, row[2:fixed], strict=True) if v not in (None, "")}
+        values = {n[2:]: str(v) for n, v in zip(value_names, row[fixed:fixed + len(extra)], strict=True)
+                  if v is not None}
+        for rule, hit in zip(chunk, row[fixed + len(extra):], strict=True):
+            if hit:
+                result.matches.append(Match(rule.key, row[0], row[1], entities, values))
+
+
+def _select(con: duckdb.DuckDBPyConnection, chunk: list[CompiledRule],
+            extra: set[str]) -> tuple[list[tuple[Any, ...]], list[str]]:
+    projections: list[exp.Expression] = [exp.column(c) for c in ("id", "time", *ENTITY_COLUMNS)]
+    projections += [exp.column("f:" + f, quoted=True) for f in sorted(extra)]
+    projections += [exp.alias_(r.condition, f"r{i}", quoted=True, copy=False) for i, r in enumerate(chunk)]
+    flags = exp.select(*projections).from_(GROUP_TABLE).subquery("m")
+    any_match = exp.or_(*(exp.column(f"r{i}", quoted=True) for i in range(len(chunk))), copy=False)
+    # copy=False: the trees are only read, and copying them costs more than rendering.
+    cursor = con.execute(exp.select(exp.Star()).from_(flags).where(any_match).sql("duckdb", copy=False))
+    names = [d[0] for d in cursor.description or []]
+    return cursor.fetchall(), names
