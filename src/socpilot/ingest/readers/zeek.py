@@ -411,18 +411,21 @@ def rocknsm_dotted(path: str | None) -> dict[str, str]:
     return {f"{p}_": f"{p}." for p in [*spec["all"], *spec.get(path or "", [])]}
 
 
+def _dotted(key: str, dotted: dict[str, str]) -> str:
+    head = key[: key.find("_") + 1]
+    return dotted[head] + key[len(head):] if head in dotted else key
+
+
 def json_record(record: dict[str, Any], dotted: dict[str, str]) -> tuple[Fields, Lists]:
     """A Zeek JSON object as field text, RockNSM names (``id_orig_h``) renamed by ``dotted``."""
     fields: Fields = {}
     lists: Lists = {}
-    for key, value in record.items():
-        if dotted and "_" in key:
-            head = key[: key.index("_") + 1]
-            if head in dotted:
-                key = dotted[head] + key[len(head):]
-        if value is None:
+    for key, value in (record.items() if not dotted else ((_dotted(k, dotted), v) for k, v in record.items())):
+        if type(value) is str:  # most values: the common case first
+            fields[key] = value
+        elif value is None:
             continue
-        if isinstance(value, list):
+        elif isinstance(value, list):
             items = [json_text(v) for v in value]
             lists[key] = items
             fields[key] = ",".join(items)
