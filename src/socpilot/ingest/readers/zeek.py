@@ -315,7 +315,7 @@ def iso_time(value: datetime) -> str:
 
 @dataclass
 class TsvHeader:
-    """The state the ``#`` lines of a TSV log set; a file may hold several blocks."""
+    """What the ``#`` lines of a TSV log have declared so far; a file may hold several blocks."""
 
     separator: str = "\t"
     set_separator: str = ","
@@ -328,6 +328,7 @@ class TsvHeader:
     assumed: bool = False  # no header was met: names and kinds are a stock layout
 
     def apply(self, line: str) -> None:
+        """Take one ``#`` line into account (``#close`` and unknown ones change nothing)."""
         if line.startswith("#separator"):
             # The one header whose value is itself escaped, and separated by a space.
             self.separator = unescape(line[len("#separator"):].strip()) or "\t"
