@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from socpilot.cli.app import HomeOption, JsonOption, app, console, emit_json, err_console
 from socpilot.demo import DEFAULT_DAYS, DEFAULT_EVENTS, DEFAULT_HOSTS, DEFAULT_SEED
+
+_STORY_LINES = 30
 
 
 @app.command()
@@ -49,6 +52,9 @@ def _print(run) -> None:  # type: ignore[no-untyped-def]
         row = per.get(source, {})
         table.add_row(source, f"{n:,}", f"{row.get('records', 0):,}", f"{row.get('quarantined', 0):,}")
     console.print(table)
+    again = sum(1 for r in run.ingest.results if r.skipped and "already" in r.skipped)
+    if again:
+        console.print(f"{again} input(s) were already in the store from an earlier run with the same data.")
     console.print("  ".join(f"{k} {v:.1f} s" for k, v in run.steps.items()))
     console.print(f"Raw logs: {m.raw_dir}   Ground truth: {m.ground_truth} ({m.attack_events} attack events)")
     console.print(f"Phishing email: {m.email}")
@@ -60,10 +66,16 @@ def _print(run) -> None:  # type: ignore[no-untyped-def]
     if run.top_incident:
         inc = run.top_incident
         cov = inc.get("ground_truth") or {}
-        console.print(Panel(inc.get("summary") or inc["title"],
+        # The story without its evidence-id lines, which `socpilot show` prints in full.
+        story = [line for line in (inc.get("summary") or inc["title"]).splitlines()
+                 if not line.strip().startswith("evidence:")]
+        body = "\n".join(story[:_STORY_LINES]) + (f"\n... ({len(story) - _STORY_LINES} more lines)"
+                                                    if len(story) > _STORY_LINES else "")
+        console.print(Panel(escape(body),
                             title=f"Look at this first: {inc['id']} ({inc['severity']}, risk {inc['risk']:.0f})",
                             subtitle=(f"covers attack stages {cov.get('stages')} of {cov.get('stages_total')}"
                                       if cov else None)))
+        console.print(f"Full story with evidence: [bold]socpilot show {inc['id']} --home {m.out_dir.parent}[/bold]")
     elif run.top_alerts:
         lines = [f"[{a['level']}] {a['time'][:19]} {a['rule']}  {' '.join(a['entities'])}" for a in run.top_alerts]
         console.print(Panel("\n".join(lines), title="Look at these alerts first"))

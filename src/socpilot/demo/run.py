@@ -81,58 +81,84 @@ def run_demo(home: str | Path | None = None, hosts: int = 40, days: int = 7, eve
     report = ws.ingest([manifest.raw_dir])
     steps["ingest"] = time.perf_counter() - t
     run = DemoRun(manifest, report, steps)
+    _side_files(ws, run)
+    _posture(ws, run)
+    alerts = _alerts(ws, run, tell)
+    if alerts:
+        run.top_alerts = top_alerts(alerts)
+        _incidents(ws, run, alerts, tell)
+    return run
 
+
+def _timed(run: DemoRun, step: str, fn: Callable[[], Any]) -> Any:
+    t = time.perf_counter()
+    result = fn()
+    run.steps[step] = time.perf_counter() - t
+    return result
+
+
+def _side_files(ws: Workspace, run: DemoRun) -> None:
+    """Inventory and identities for correlation and posture, registrations for hunting."""
     importer = _entry("socpilot.inventory", "import_inventory")
     if importer is not None:
-        importer(ws, manifest.assets, "assets")
-        importer(ws, manifest.identities, "identities")
+        importer(ws, run.manifest.assets, "assets")
+        importer(ws, run.manifest.identities, "identities")
     else:
         run.skipped.append("inventory")
     intel = _entry("socpilot.hunt.intel", "import_file")
     if intel is not None:
-        intel(ws.home, manifest.domains)  # "newly registered domain" hunts read it
+        intel(ws.home, run.manifest.domains)
     else:
         run.skipped.append("intel")
 
-    posture = _entry("socpilot.posture", "posture_report")
-    if posture is not None:
-        t = time.perf_counter()
-        run.posture = [{"id": f.id, "title": f.title, "severity": f.severity, "items": len(f.items)}
-                       for f in posture(ws)]
-        steps["posture"] = time.perf_counter() - t
-    else:
-        run.skipped.append("posture")
 
+def _posture(ws: Workspace, run: DemoRun) -> None:
+    posture = _entry("socpilot.posture", "posture_report")
+    if posture is None:
+        run.skipped.append("posture")
+        return
+    run.posture = [{"id": f.id, "title": f.title, "severity": f.severity, "items": len(f.items)}
+                   for f in _timed(run, "posture", lambda: posture(ws))]
+
+
+def _alerts(ws: Workspace, run: DemoRun, tell: Say) -> list[Any]:
+    """Sigma detection's alerts and the baseline anomalies of the newest day, each when this build has it."""
+    alerts: dict[str, Any] = {}
     detect = _entry("socpilot.detect", "detect")
+    stored = _entry("socpilot.correlate.run", "stored_alerts")
     if detect is not None:
-        t = time.perf_counter()
         tell("Running detection rules ...")
-        result = detect(ws)
-        steps["detect"] = time.perf_counter() - t
+        result = _timed(run, "detect", lambda: detect(ws))
         run.detection = result.to_dict() if hasattr(result, "to_dict") else {"result": str(result)}
-        stored = _entry("socpilot.correlate.run", "stored_alerts")
-        if stored is not None:
-            alerts = stored(ws)
-            run.detection["against_ground_truth"] = alert_score(alerts, manifest)
-            run.top_alerts = top_alerts(alerts)
+        alerts.update({a.id: a for a in (stored(ws) if stored is not None else [])})
     else:
         run.skipped.append("detection")
-
-    correlate = _entry("socpilot.correlate.run", "correlate")
-    if detect is not None and correlate is not None:
-        t = time.perf_counter()
-        tell("Correlating alerts into incidents ...")
-        report_c = correlate(ws)
-        steps["correlate"] = time.perf_counter() - t
-        run.correlation = report_c.to_dict()
-        if report_c.top:
-            top = report_c.top[0]
-            show = _entry("socpilot.correlate.run", "show")
-            run.top_incident = {**top, "summary": show(ws, top["id"], "text") if show else ""}
-            run.top_incident["ground_truth"] = stage_coverage(ws, manifest, top["id"])
+    build, find = _entry("socpilot.baseline", "build_baselines"), _entry("socpilot.baseline", "find_anomalies")
+    if build is not None and find is not None:
+        tell("Learning baselines and looking for what is new on the last day ...")
+        _timed(run, "baselines", lambda: build(ws))
+        alerts.update({a.id: a for a in _timed(run, "anomalies", lambda: find(ws))})
     else:
+        run.skipped.append("baselines")
+    found = list(alerts.values())
+    if found:
+        run.detection = {**(run.detection or {}), "against_ground_truth": alert_score(found, run.manifest)}
+    return found
+
+
+def _incidents(ws: Workspace, run: DemoRun, alerts: list[Any], tell: Say) -> None:
+    correlate = _entry("socpilot.correlate.run", "correlate")
+    if correlate is None:
         run.skipped.append("correlation")
-    return run
+        return
+    tell("Correlating alerts into incidents ...")
+    report = _timed(run, "correlate", lambda: correlate(ws, alerts=alerts))
+    run.correlation = report.to_dict()
+    if report.top:
+        top = report.top[0]
+        show = _entry("socpilot.correlate.run", "show")
+        run.top_incident = {**top, "summary": show(ws, top["id"], "text") if show else ""}
+        run.top_incident["ground_truth"] = stage_coverage(ws, run.manifest, top["id"])
 
 
 def alert_score(alerts: list[Any], manifest: DemoManifest) -> dict[str, Any]:

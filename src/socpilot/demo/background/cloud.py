@@ -46,7 +46,7 @@ class CloudBackground:
                 who = "role"  # staff work office hours; automation does not stop
             if who == "role":
                 role = org.aws_reporting_role
-                session = f"erp-report-{between(rng, 1000, 9999)}"
+                session = "erp-reporting"  # Lambda names the session after the function
                 ident = ct.identity("AssumedRole", org.aws_account, f"{role}/{session}",
                                     principal_id(self.seed, role, "AROA"), access_key(self.seed, session, "ASIA"),
                                     session_ts=hour.start)
