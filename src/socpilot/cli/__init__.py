@@ -15,6 +15,7 @@ from socpilot.cli import feedback_cmd as _feedback_cmd  # noqa: F401
 from socpilot.cli import hunt_cmd as _hunt_cmd  # noqa: F401
 from socpilot.cli import correlate_cmd as _correlate_cmd  # noqa: F401
 from socpilot.cli import attack_cmd as _attack_cmd  # noqa: F401
+from socpilot.cli import detect_cmd as _detect_cmd  # noqa: F401
 
 
 def main() -> None:
