@@ -327,7 +327,9 @@ def test_intel_matches_are_detections_in_tsv_and_rocknsm_json(tmp_path: Path) ->
     (from_json, files), _ = read(rock)
     for event in (from_tsv, from_json):
         assert (event["class_uid"], event["channel"], event["severity"]) == (EventClass.DETECTION, "intel", 4)
-        assert (event["finding_title"], event["finding_uid"]) == ("evil.example", "feed-a,feed-b")
+        # One sensor rule per indicator (detect/sensors.py names it zeek:<finding_uid>); feeds stay in fields.
+        assert (event["finding_title"], event["finding_uid"]) == ("evil.example", "evil.example")
+        assert event["fields"]["sources"] == "feed-a,feed-b"
         assert (event["src_ip"], event["dst_ip"], event["message"]) == ("10.0.0.5", "198.51.100.7", "DNS::IN_REQUEST")
     assert {k: v for k, v in from_json["fields"].items() if not k.startswith("@")} == from_tsv["fields"]
     assert files["fields"]["seen_bytes"] == "10"  # a plain name: only intel's seen_ was Zeek's seen.
