@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from socpilot.hunt.query import Enrichment, Filter, HuntQuery, Step
+from socpilot.hunt.query import Enrichment, Filter, HuntQuery
 from socpilot.hunt.vocab import columns_of, vocabulary
 from socpilot.model.event import EVENT_ARROW_SCHEMA
 
@@ -137,7 +137,7 @@ def _sequence(query: HuntQuery, now: datetime, b: _Binder) -> exp.Expr:
     for i, step in enumerate(seq.steps):
         cte = exp.select(exp.alias_(key.copy(), "k"), exp.column("time", table="events")).from_("events")
         cte = _with_inventory_hosts(cte) if by_host else cte
-        cte = _where(cte, [*_step_conditions(step, query, now, b),
+        cte = _where(cte, [*_conditions(step.classes, step.filters, query, now, b),
                            exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null()))])
         tree = tree.with_(f"s{i}", as_=cte)
     tree = tree.select(
@@ -177,10 +177,6 @@ def _host_key() -> exp.Expr:
                                     exp.Literal.string(r"\..*$"), exp.Literal.string("")))
     return exp.Coalesce(this=short, expressions=[exp.column("name", table="inv"),
                                                  exp.column("src_ip", table="events")])
-
-
-def _step_conditions(step: Step, query: HuntQuery, now: datetime, b: _Binder) -> list[exp.Expr]:
-    return _conditions(step.classes, step.filters, query, now, b)
 
 
 def _where(tree: exp.Select, conditions: list[exp.Expr]) -> exp.Select:

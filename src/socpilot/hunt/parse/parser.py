@@ -93,7 +93,7 @@ def parse_question(question: str, known: Known | None = None, registrations: boo
                for lo, hi in segments]
     if st.clarification:
         return ParseResult(clarification=st.clarification, notes=st.notes)
-    returns = _returns(text, shape, clauses)
+    returns = _returns(text)
     _finish_enrichments(st, clauses, returns)
     try:
         query = _build(st, clauses, returns, shape, time, within)
@@ -358,7 +358,6 @@ _SIGNED = re.compile(r"\b(unsigned|not\s+signed|without\s+(?:a\s+)?signature|sig
 _HOST_CUE = re.compile(r"\b(?:on|from|at|for|of|to)?\s*(?:the\s+)?(?:host|hostname|machine|device|computer|endpoint|box|workstation|server|laptop)\s+(?!that\b|which\b|where\b|with\b|named\b)([\w.\-$\\]+)")
 _USER_CUE = re.compile(r"\b(?:by\s+|for\s+|of\s+)?(?:the\s+)?(?:user|account|username|principal|identity)\s+(?!that\b|which\b|who\b|with\b|named\b|agents?\b)([\w.\-$\\@]+)")
 _POSSESSIVE = re.compile(r"\b([\w.\-]+)'s\b")
-_FROM_COUNTRY = re.compile(r"\b(?:from|in|outside(?:\s+of)?|originating\s+(?:from|in))\s+$")
 _CHILD_VERBS = re.compile(r"\b(?:spawn(?:s|ed|ing)?|launch(?:es|ed|ing)?|start(?:s|ed|ing)?|creat(?:e|es|ed|ing)|open(?:s|ed|ing)?|run(?:s|ning)?|ran|execut(?:e|es|ed|ing)|child(?:ren)?)\b")
 
 
@@ -500,11 +499,11 @@ def _dns_shape(text: Text, c: _Clause) -> None:
         # no portable entropy function: a long letters-and-digits first label that contains a digit
         c.filters.append(Filter(field="dns_query", op="regex", value=r"^[a-z0-9]{16,}\."))
         c.filters.append(Filter(field="dns_query", op="regex", value=r"^[a-z]*[0-9]"))
-        c.classes.append("dns") if "dns" not in c.classes else None
+        _add(c, "dns")
     if (m := text.first(_LONG)) is not None:
         text.take(m.start(), m.end())
         c.filters.append(Filter(field="dns_query", op="regex", value=r"^.{50,}$"))
-        c.classes.append("dns") if "dns" not in c.classes else None
+        _add(c, "dns")
 
 
 def _signed(text: Text, c: _Clause) -> None:
@@ -619,7 +618,7 @@ _WHERE = re.compile(r"\bwhere\b")
 _PREPOSITIONS = {"by", "for", "of", "from", "to", "on", "with", "against", "as"}
 
 
-def _returns(text: Text, shape: _Shape, clauses: list[_Clause]) -> str:
+def _returns(text: Text) -> str:
     found: tuple[int, int, str] | None = None
     for kind, phrases in _phrases("returns").items():
         for phrase in phrases:
@@ -662,9 +661,10 @@ def _finish_enrichments(st: _State, clauses: list[_Clause], returns: str) -> Non
                 first.classes.extend(CONTACT_CLASSES)
             if default == "process" and not first.classes:
                 first.classes.append("process")
-        if e.kind == "identity" and not first.classes and not first.contact:
-            first.classes.append("authentication") if e.attribute in ("privileged", "mfa_enrolled", "groups") \
-                and returns in ("users", "events", "count") and not first.filters else None
+        # "privileged users", "members of Domain Admins" with nothing else: their sign-ins
+        if e.kind == "identity" and not (first.classes or first.contact or first.filters) \
+                and returns in ("users", "events", "count"):
+            first.classes.append("authentication")
 
 
 _IMPLIED_CLASSES = {"domains": CONTACT_CLASSES, "processes": ["process"], "actions": ["api"], "user_agents": ["http"],
