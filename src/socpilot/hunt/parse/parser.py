@@ -80,7 +80,7 @@ def parse_question(question: str, known: Known | None = None, registrations: boo
     if len(question) > MAX_QUESTION:
         st.notes.append(f"only the first {MAX_QUESTION} characters of the question were read")
     entities = _not_names(text, st.known, recognise(text))  # first: a path or domain may hold vocabulary words
-    _cloud_actions_first = _cloud_actions(text)  # before "new": "new access keys" is an action
+    actions = _cloud_actions(text)  # before "new": "new access keys" is an action
     _enrichments(st, registrations)
     time, time_notes = parse_time(text)
     st.notes.extend(time_notes)
@@ -88,7 +88,7 @@ def parse_question(question: str, known: Known | None = None, registrations: boo
     shape = _shape(text)
     _sources(st)
     segments = _segments(text)
-    clauses = [_clause(st, text.window(lo, hi), [a for a in _cloud_actions_first if lo <= a[0] < hi],
+    clauses = [_clause(st, text.window(lo, hi), [a for a in actions if lo <= a[0] < hi],
                        [e for e in entities if lo <= e.start < hi])
                for lo, hi in segments]
     if st.clarification:
