@@ -101,7 +101,9 @@ def parse_question(question: str, known: Known | None = None, registrations: boo
         return ParseResult(unparsed=[question], notes=[*st.notes, f"could not build a query: {err}"])
     unparsed = _leftover(text)
     if query == HuntQuery(time=query.time) and query.time.kind == "all" and query.time.hour_from is None:
-        return ParseResult(unparsed=unparsed or [question], notes=[*st.notes, "nothing in the question could be mapped"])
+        words = unparsed or [question]
+        return ParseResult(unparsed=words, notes=[*st.notes, "nothing in the question could be mapped: "
+                                                  + ", ".join(repr(w) for w in words)])
     if unparsed:
         st.notes.append("could not map: " + ", ".join(repr(w) for w in unparsed))
     return ParseResult(query=query, unparsed=unparsed, notes=st.notes)
