@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from socpilot.api import Workspace
-from socpilot.ingest.inputs import Input, discover
+from socpilot.ingest.inputs import MAX_LINE_BYTES, Input, discover
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.ingest.readers import detect_reader
 from socpilot.ingest.readers.zeek import ZeekReader
@@ -249,6 +249,15 @@ def test_flipped_bytes_in_a_real_log_cost_only_the_damaged_line(data: Path, tmp_
     events, bad = read(damaged)
     assert len(events) == 21 and [q.offset for q in bad] == [13]
     assert "columns" in bad[0].reason and bad[0].head.startswith(lines[12][:20])
+
+
+def test_an_overlong_line_is_quarantined_and_reading_goes_on(tmp_path: Path) -> None:
+    good = "1700000000.5\tCa1\t10.0.0.1\t5000\t10.0.0.2\t445\ttcp\tsmb\t10\t20\tT\tT\t(empty)"
+    log = tmp_path / "conn.log"
+    log.write_text(tsv_log(good, good.replace("smb", "x" * (MAX_LINE_BYTES + 10)), good.replace("Ca1", "Ca3")))
+    events, bad = read(log)
+    assert [e["session_uid"] for e in events] == ["Ca1", "Ca3"]
+    assert [q.offset for q in bad] == [10] and "over the" in bad[0].reason
 
 
 def tsv_log(*data_lines: str, path: str = "conn") -> str:

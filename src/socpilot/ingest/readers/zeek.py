@@ -501,9 +501,9 @@ class ZeekReader(Reader):
         spec = log_spec(name_path)
         with inp.open() as stream:
             for item in iter_lines(stream):
-                if isinstance(item, Quarantined):
+                if isinstance(item, Quarantined):  # an overlong line, or where the stream broke
                     yield item
-                    return
+                    continue
                 lineno, line = item
                 raw = line.rstrip(b"\r\n").decode("utf-8", "replace").removeprefix("\ufeff")
                 if not raw.strip():
