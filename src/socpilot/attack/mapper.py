@@ -14,6 +14,7 @@ Only active v18.1 techniques are ever returned.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ SHORT_NAME_BONUS = 0.2  # a one-word name ("Rootkit", "Services") is weaker evid
 ID_BONUS = 2.0  # the text cites the technique id itself
 TACTIC_BONUS = 0.15  # the text names one of the technique's tactics
 FAMILY_SUPPORT = 0.15  # share of the two best relatives' scores
+PRIOR = 0.1  # how much a technique family's use by real adversaries (ATT&CK procedure examples) counts
 EVIDENCE_TERMS = 6
 
 _TECHNIQUE_ID = re.compile(r"\bT\d{4}(?:\.\d{3})?\b", re.IGNORECASE)
@@ -65,6 +67,7 @@ class _Index:
     number: dict[str, int]
     cues: tuple[Cue, ...]
     tactics: dict[tuple[str, ...], tuple[str, tuple[int, ...]]]  # tactic name stems -> (shortname, techniques)
+    prior: tuple[float, ...]
 
 
 def field_texts(tech: Technique, kb: KnowledgeBase) -> dict[str, str]:
@@ -97,7 +100,19 @@ def index() -> _Index:
     tactics = {tuple(terms(t.name)): (t.shortname, tuple(i for i, tech in enumerate(techniques)
                                                          if t.shortname in tech.tactics))
                for t in kb.tactics()}
-    return _Index(techniques, fields, names, max(map(len, names)), number, cues, tactics)
+    return _Index(techniques, fields, names, max(map(len, names)), number, cues, tactics, popularity(techniques))
+
+
+def popularity(techniques: tuple[Technique, ...]) -> tuple[float, ...]:
+    """Per technique, 0..1: log of its family's procedure examples over the most used family's.
+
+    A tie-breaker between equally matching techniques: widely used ones are likelier.
+    """
+    uses: dict[str, int] = {}
+    for tech in techniques:
+        uses[tech.parent_id] = uses.get(tech.parent_id, 0) + len(tech.procedures)
+    top = math.log1p(max(uses.values(), default=0)) or 1.0
+    return tuple(math.log1p(uses[t.parent_id]) / top for t in techniques)
 
 
 def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
@@ -151,6 +166,7 @@ def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
             evidence.setdefault(number, []).append(f"cue: '{_clip(found.group(0))}' ({cue.why})")
 
     scores = _with_family_support(idx, scores, evidence)
+    scores = {number: score + PRIOR * idx.prior[number] for number, score in scores.items()}
     ranked = sorted(scores.items(), key=lambda item: (-item[1], idx.techniques[item[0]].id))[:top]
     surface = _surface_words(text)
     results = []
