@@ -15,7 +15,7 @@ from socpilot.demo.days import SOURCES, run_days, start_of
 from socpilot.demo.formats import cloudtrail as ct
 from socpilot.demo.inventory import write_assets, write_domains, write_identities
 from socpilot.demo.manifest import DemoManifest
-from socpilot.demo.org import build_org
+from socpilot.demo.org import Org, build_org
 from socpilot.demo.phish import build_email
 from socpilot.demo.scenario import Scripted, attack_day, build_attack, build_weaknesses
 from socpilot.demo.sinks import cloudtrail_path, okta_path, suricata_path, windows_path, zeek_path
@@ -102,7 +102,7 @@ def generate(out_dir: str | Path, hosts: int = DEFAULT_HOSTS, days: int = DEFAUL
                         time.perf_counter() - started, facts)
 
 
-def _file_of(org, seed: int, e: Scripted) -> Path:  # type: ignore[no-untyped-def]
+def _file_of(org: Org, seed: int, e: Scripted) -> Path:
     day_start = float(calendar.timegm(time.gmtime(int(e.ts))[:3] + (0, 0, 0)))
     if e.source == "windows":
         return windows_path(day_start, e.key)

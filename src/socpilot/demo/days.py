@@ -126,7 +126,7 @@ def write_day(job: DayJob) -> DayResult:
                     items = net.suricata(hour, rng, n, min(alerts[h], n))
                 else:
                     items = [(t, "okta", line) for t, line in ident.generate(hour, rng, n)]
-                items += [(e.ts, e.key, e.payload) for e in extra[source]]  # type: ignore[misc]
+                items += [(e.ts, e.key, e.payload) for e in extra[source] if isinstance(e.payload, str)]
                 items.sort(key=lambda i: i[0])
                 sinks.lines(source, items)
             records: list[tuple[float, Any]] = cloud.generate(hour, rng, per_hour["cloudtrail"][h])

@@ -294,10 +294,10 @@ class _Builder:
                             mfa=False, session_ts=None if s["name"] == "ConsoleLogin" else ts - 60)
         rec = ct.record(ts, uuid(self.rng), hex_id(self.rng, 16).upper(), org.aws_account, org.aws_region, s["source"],
                         s["name"], ident, self.ctx["attacker_ip"], CONSOLE_AGENT,
-                        fill_tree(s.get("request"), self.rng, self.ctx, {}),  # type: ignore[arg-type]
-                        fill_tree(s.get("response"), self.rng, self.ctx, {}),  # type: ignore[arg-type]
+                        fill_tree(s.get("request"), self.rng, self.ctx, {}),
+                        fill_tree(s.get("response"), self.rng, self.ctx, {}),
                         read_only=s.get("read_only", True),
-                        additional=fill_tree(s.get("additional"), self.rng, self.ctx, {}),  # type: ignore[arg-type]
+                        additional=fill_tree(s.get("additional"), self.rng, self.ctx, {}),
                         event_type=s.get("event_type", "AwsApiCall"))
         return [(ts, "cloudtrail", "cloudtrail", rec, f"AWS {s['name']} by {user} from {self.ctx['attacker_ip']}")]
 

@@ -10,6 +10,7 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
+from typing import Any
 
 from socpilot.demo.rng import guid
 
@@ -52,7 +53,7 @@ def fill(text: str, rng: random.Random, ctx: Mapping[str, str], pools: Mapping[s
     return "".join(out)
 
 
-def fill_tree(value: object, rng: random.Random, ctx: Mapping[str, str], pools: Mapping[str, Sequence[str]]) -> object:
+def fill_tree(value: Any, rng: random.Random, ctx: Mapping[str, str], pools: Mapping[str, Sequence[str]]) -> Any:
     """``fill`` applied to every string inside nested dicts and lists (CloudTrail request templates)."""
     if isinstance(value, str):
         return fill(value, rng, ctx, pools)

@@ -71,6 +71,6 @@ class CloudBackground:
                    "aws_user": ident.get("userName", "")}
             request = fill_tree(call.get("request"), rng, ctx, {})
             out.append((ts, ct.record(ts, uuid(rng), hex_id(rng, 16).upper(), org.aws_account, org.aws_region,
-                                      call["source"], call["name"], ident, ip, agent, request,  # type: ignore[arg-type]
+                                      call["source"], call["name"], ident, ip, agent, request,
                                       read_only=call.get("read_only", True))))
         return out

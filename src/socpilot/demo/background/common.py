@@ -5,7 +5,11 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -25,14 +29,14 @@ def cumulative(weights: list[float]) -> list[float]:
     return list(itertools.accumulate(weights))
 
 
-def pick(rng: random.Random, items: list, cum: list[float]):  # type: ignore[no-untyped-def, type-arg]
+def pick(rng: random.Random, items: Sequence[T], cum: list[float]) -> T:
     """One weighted choice with precomputed cumulative weights (``random.choices`` without its overhead)."""
     return items[bisect.bisect(cum, rng.random() * cum[-1])]
 
 
 # random.choice and randrange spend most of their time in argument checks; these hot-path
 # twins draw one float instead (the tiny bias does not matter for synthetic background).
-def one_of(rng: random.Random, seq):  # type: ignore[no-untyped-def]
+def one_of(rng: random.Random, seq: Sequence[T]) -> T:
     return seq[int(rng.random() * len(seq))]
 
 
