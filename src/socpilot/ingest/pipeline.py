@@ -1,7 +1,8 @@
-"""Ingest inputs into the store: detect the reader, stream, stage parts, commit per input.
+"""Ingest inputs into the store: detect the reader, stream, stage parts, commit.
 
 Inputs are independent, so they are read in a pool of worker processes (one per
-core); the parent only commits finished inputs to the catalog, one at a time.
+core), largest first, small ones in groups that share parts; the parent only commits
+finished inputs to the catalog, several per transaction, each visible whole or not at all.
 """
 
 from __future__ import annotations

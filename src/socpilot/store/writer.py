@@ -16,7 +16,6 @@ SMALL_PART_ROWS = 1_000
 CHUNK_ROWS = 2_048
 BATCH_ROWS = 100_000
 BATCH_BYTES = 192 << 20  # Arrow bytes buffered per worker before parts are written
-_MAP_TYPE = EVENT_ARROW_SCHEMA.field("fields").type
 
 
 @dataclass(frozen=True)
