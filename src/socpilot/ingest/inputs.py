@@ -72,7 +72,7 @@ class Input:
         try:
             with self.open() as f:
                 while len(got) < size:  # piecewise, so a stream broken early still shows its start
-                    block = f.read(min(size - len(got), 8192))
+                    block = f.read(min(size - len(got), 1024))
                     if not block:
                         break
                     got += block
