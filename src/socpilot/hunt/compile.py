@@ -232,21 +232,26 @@ def filter_condition(f: Filter, b: _Binder) -> exp.Expr:
     values = [_bind_value(f, b)] if f.op != "exists" else []
     cond = exp.or_(*[p(*[v.copy() for v in values]) for p in parts]) if len(parts) > 1 else parts[0](*values)
     compound = len(parts) > 1
-    if f.field == "host" and f.op == "equals":
+    if f.field == "host" and f.op in ("equals", "in"):
         # network sensors see a host only by its addresses: the inventory knows which are its
-        cond = exp.or_(cond, *[exp.column(c).isin(query=_host_ips(values[0])) for c in ("src_ip", "dst_ip")])
+        owned = _host_ips(b.bind(_host_names(f.value)))
+        cond = exp.or_(cond, *[exp.column(c).isin(query=owned.copy()) for c in ("src_ip", "dst_ip")])
         compound = True
     if f.negate:
         return exp.Not(this=exp.Coalesce(this=exp.paren(cond), expressions=[exp.false()]))
     return exp.paren(cond) if compound else cond
 
 
-def _host_ips(value: exp.Expr) -> exp.Select:
-    """The inventory IPs of the host named by ``value`` (its FQDN or short name)."""
-    short = exp.func("regexp_replace", value.copy(), exp.Literal.string(r"\..*$"), exp.Literal.string(""))
+def _host_names(value: object) -> list[str]:
+    """A host's names as the inventory keys them: as given and without the DNS suffix."""
+    given = value if isinstance(value, list) else [value]
+    return sorted({str(v).lower() for v in given} | {str(v).lower().split(".")[0] for v in given})
+
+
+def _host_ips(names: exp.Expr) -> exp.Select:
+    """The inventory IPs of the hosts in the bound list ``names``."""
     return exp.select(exp.column("ip")).from_("hunt_host_ips").where(
-        exp.or_(exp.EQ(this=exp.column("name"), expression=value.copy()),
-                exp.EQ(this=exp.column("name"), expression=short)))
+        exp.ArrayContains(this=names, expression=exp.column("name")))
 
 
 def _filter_columns(name: str) -> list[str]:

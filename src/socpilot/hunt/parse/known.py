@@ -14,6 +14,17 @@ def _squash(name: str) -> str:
     return re.sub(r"[\W_]+", "", name.lower())
 
 
+def _local(name: str) -> str:
+    """The part that names the account or machine: no DOMAIN\\ prefix, no @domain, no DNS suffix."""
+    short = name.split("\\")[-1].split("@")[0]
+    return _squash(short if "@" in name or "\\" in name else short.split(".")[0] if _is_fqdn(name) else short)
+
+
+def _is_fqdn(name: str) -> bool:
+    labels = name.split(".")
+    return len(labels) > 2 and not name.replace(".", "").isdigit()
+
+
 def _spellings(name: str) -> set[str]:
     """A stored name and the short forms an analyst types: no DOMAIN\\, no @domain, no DNS suffix."""
     short = name.split("\\")[-1]
@@ -54,6 +65,19 @@ class Known:
             return whole[squashed][0]  # "sarah.whitfield" is that account, not sarah.whitfield@corp
         matches = spelled.get(squashed, [])
         return matches[0] if len(matches) == 1 else None
+
+    def account(self, kind: str, name: str) -> list[str]:
+        """Every stored spelling of the one account or host ``name`` means ("sarah.whitfield" and
+        "sarah.whitfield@corp.com"; "FS01" and "FS01.corp.local"), or [] when it means none or several."""
+        squashed = _squash(name)
+        if not squashed:
+            return []
+        spelled = self._index[kind][1].get(squashed, [])
+        owners = {_local(n) for n in spelled}
+        if len(owners) != 1:
+            return []
+        owner = owners.pop()
+        return sorted(n for n in self.names(kind) if _local(n) == owner)
 
     def close(self, kind: str, name: str, limit: int = 4) -> list[str]:
         """The stored names that look most like ``name``, best first."""

@@ -120,7 +120,7 @@ def _not_names(text: Text, known: Known, entities: list[Entity]) -> list[Entity]
     kept = []
     for e in entities:
         cue = set(text.before(e.start, 1)) & _NAME_CUES
-        if e.kind == "domain" and (cue or known.exact("user", e.value) or known.exact("host", e.value)):
+        if e.kind == "domain" and (cue or known.account("user", e.value) or known.account("host", e.value)):
             text.release(e.start, e.end)
             continue
         if e.kind == "email" and cue:
@@ -139,10 +139,11 @@ def _cloud_actions(text: Text) -> list[tuple[int, str]]:
     return sorted(found)
 
 
-_DAYS = r"(?:in\s+the\s+(?:last|past)|within(?:\s+the\s+(?:last|past))?|less\s+than|under|in\s+under)\s+(\d+)\s+days?(?:\s+ago)?"
+_DAYS = r"(?:in\s+the\s+(?:last|past)|within(?:\s+the\s+(?:last|past))?|less\s+than|under|in\s+under)\s+" \
+        r"(?:(\d+)\s+days?|(?:a\s+|one\s+)?(week|month))(?:\s+ago)?"
 _REGISTERED = [
     re.compile(r"\b(?:newly|recently|freshly|just|new(?:ly)?)[\s-]+(?:registered|created)(?:\s+domains?)?\b(?:\s+" + _DAYS + ")?"),
-    re.compile(r"\b(?:registered|created)\s+" + _DAYS),
+    re.compile(r"\b(?:domains?\s+(?:that\s+were\s+|which\s+were\s+)?)?(?:registered|created)\s+" + _DAYS),
     re.compile(r"\bdomains?\s+(?:younger|newer)\s+than\s+(\d+)\s+days"),
 ]
 _FIRST_SEEN = [
@@ -167,8 +168,11 @@ _NEW_COUNTRY = re.compile(r"\b(?:new|unusual|never[\s-]seen|first[\s-]seen|unfam
 
 
 def _days(m: re.Match[str], default: int) -> int:
-    numbers = [g for g in m.groups() if g and g.isdigit()]
-    return int(numbers[0]) if numbers else default
+    groups = [g for g in m.groups() if g]
+    numbers = [int(g) for g in groups if g.isdigit()]
+    if numbers:
+        return numbers[0]
+    return 7 if "week" in groups else 30 if "month" in groups else default
 
 
 def _enrichments(st: _State, registrations: bool) -> None:
@@ -398,15 +402,15 @@ def _names(st: _State, text: Text, c: _Clause) -> None:
                 continue
             resolved = _resolve(st, kind, value)
             text.take(m.start(), m.end())
-            if resolved is not None:
-                c.filters.append(Filter(field=column, value=resolved))
+            if resolved:
+                c.filters.append(_name_filter(column, resolved))
     for m in list(text.matches(_POSSESSIVE)):
         value = text.original[m.start(1):m.end(1)]
         for kind, column in (("user", "user_any"), ("host", "host")):
-            stored = st.known.exact(kind, value)
+            stored = st.known.account(kind, value)
             if stored:
                 text.take(m.start(), m.end())
-                c.filters.append(Filter(field=column, value=stored))
+                c.filters.append(_name_filter(column, stored))
                 break
     if not (st.known.hosts or st.known.users):
         return
@@ -415,26 +419,30 @@ def _names(st: _State, text: Text, c: _Clause) -> None:
         word = text.original[m.start():m.end()].rstrip(".")
         if len(word) < 3 or word.lower() in vocabulary()["stopwords"]:
             continue
-        host, user = st.known.exact("host", word), st.known.exact("user", word)
+        host, user = st.known.account("host", word), st.known.account("user", word)
         if host and user and st.clarification is None:
             st.clarification = Clarification(question=f"Is {word!r} the host or the user?",
-                                             choices=[f"host {host}", f"user {user}"], slot="entity", value=word)
+                                             choices=[f"host {host[0]}", f"user {user[0]}"], slot="entity",
+                                             value=word)
         elif host or user:
             text.take(m.start(), m.end())
-            c.filters.append(Filter(field="host" if host else "user_any", value=host or user))
+            c.filters.append(_name_filter("host" if host else "user_any", host or user))
 
 
-def _resolve(st: _State, kind: str, value: str) -> str | None:
+def _resolve(st: _State, kind: str, value: str) -> list[str]:
+    """The stored spellings of the host or user a question names; [] after asking which one."""
     names = st.known.names(kind)
     if not names:
-        return value  # nothing to check against: take the name as said
-    exact = st.known.exact(kind, value)
-    if exact:
-        return exact
+        return [value]  # nothing to check against: take the name as said
+    stored = st.known.account(kind, value)
+    if stored:
+        return stored
     close = st.known.close(kind, value)
-    if len(close) == 1:
-        st.notes.append(f"{kind} {value!r} read as {close[0]!r} (closest name in the data)")
-        return close[0]
+    owners = {st.known.account(kind, n)[0] if st.known.account(kind, n) else n for n in close}
+    if len(owners) == 1:
+        chosen = st.known.account(kind, close[0]) or close[:1]
+        st.notes.append(f"{kind} {value!r} read as {chosen[0]!r} (closest name in the data)")
+        return chosen
     if st.clarification is None:
         if close:
             question = f"Which {kind} did you mean by {value!r}?"
@@ -443,7 +451,11 @@ def _resolve(st: _State, kind: str, value: str) -> str | None:
             close = sorted(names)[:5]
         st.clarification = Clarification(question=question, choices=[*close, f"search for {value!r} anyway"],
                                          slot=kind, value=value)
-    return None
+    return []
+
+
+def _name_filter(column: str, names: list[str]) -> Filter:
+    return Filter(field=column, value=names[0]) if len(names) == 1 else Filter(field=column, op="in", value=names)
 
 
 def _command_lines(text: Text, c: _Clause) -> None:
@@ -663,6 +675,8 @@ def _finish_enrichments(st: _State, clauses: list[_Clause], returns: str) -> Non
                 first.classes.extend(CONTACT_CLASSES)
             if default == "process" and not first.classes:
                 first.classes.append("process")
+        if e.kind == "registered" and not first.classes:
+            first.classes.extend(CONTACT_CLASSES)
         # "privileged users", "members of Domain Admins" with nothing else: their sign-ins
         if e.kind == "identity" and not (first.classes or first.contact or first.filters) \
                 and returns in ("users", "events", "count"):
@@ -692,6 +706,9 @@ def _build(st: _State, clauses: list[_Clause], returns: str, shape: _Shape, time
         fields["order"] = shape.order if returns != "events" or shape.order.startswith("time") else None
     if aggregate:
         fields["aggregate"] = aggregate
+    if returns == "events" and st.enrich and not any(c.filters for c in clauses) \
+            and all(e.entity == "domain" and e.kind in ("registered", "first_seen") for e in st.enrich):
+        fields["returns"] = "domains"  # "newly registered domains": the domains themselves
     steps = [c for c in clauses if c.classes or c.filters]
     if len(steps) >= 2:
         by: Scope = "user" if returns == "users" else "host"

@@ -43,6 +43,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("today", re.compile(r"\b(?:today|so\s+far\s+today|this\s+morning|this\s+afternoon)\b")),
     ("yesterday", re.compile(r"\byesterday\b")),
 ]
+_AFTER_CLOCK = re.compile(r"\b(after|since|before|until)\s+" + _CLOCK.replace("(am|pm|a\\.m\\.|p\\.m\\.)?", "(am|pm|a\\.m\\.|p\\.m\\.)")
+                          + r"(?=\s|$|[?.!,])")
 _HOURS = re.compile(rf"\b(?:between|from)\s+{_CLOCK}\s+(?:and|to|until|-)\s+{_CLOCK}(?=\s|$|[?.!,])")
 
 
@@ -61,6 +63,11 @@ def parse_time(text: Text) -> tuple[TimeRange, list[str]]:
         text.take(m.start(), m.end())
         fields.update(found)
         break
+    if (after := next(text.matches(_AFTER_CLOCK), None)) is not None:
+        hour = _hour(after.group(2), after.group(4))
+        if hour is not None:
+            text.take(after.start(), after.end())
+            fields["hour_from" if after.group(1) in ("after", "since", "from") else "hour_to"] = hour
     hours = next(text.matches(_HOURS), None)
     if hours:
         start, end = _hour(hours.group(1), hours.group(3)), _hour(hours.group(4), hours.group(6))
