@@ -21,6 +21,7 @@ from socpilot.ingest import pipeline
 from socpilot.ingest.inputs import Input
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.ingest.readers.evtx import EvtxReader
+from socpilot.ingest.readers.windows_json import WindowsJsonReader
 from socpilot.model.event import event_id
 
 pipeline_read_input = pipeline.read_input
@@ -221,3 +222,16 @@ def test_a_worker_killed_mid_input_costs_no_committed_data_and_a_rerun_recovers(
     monkeypatch.undo()
     workspace.ingest([tmp_path / "in"], workers=2)
     assert workspace.status()["events"] == 101 + 68
+
+
+def test_hostile_nesting_is_quarantined_in_both_json_layouts(data: Path, tmp_path: Path) -> None:
+    one = next((data / "sigma" / "regression-dev").rglob("*.json")).read_text()
+    deep_object = '{"Event": {"System": {}, "EventData": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}}\n"
+    (tmp_path / "dump.json").write_text(one + deep_object + one)
+    ok = '{"EventID": 1, "Channel": "Security", "TimeCreated": "2020-01-01T00:00:00Z"}\n'
+    deep_line = ok[:-2] + ', "x": ' + "[" * 3000 + "]" * 3000 + "}\n"
+    (tmp_path / "lines.json").write_text(ok + deep_line + ok)
+    for name, where in (("dump.json", "object 2"), ("lines.json", "line 2")):
+        items = list(WindowsJsonReader().read(Input(tmp_path / name)))
+        assert [isinstance(i, Quarantined) for i in items] == [False, True, False], name
+        assert items[1].reason.startswith(where) and items[1].offset == 2

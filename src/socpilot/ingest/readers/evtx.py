@@ -73,7 +73,7 @@ def _records(open_parser: Callable[[], evtx.PyEvtxParser]) -> Iterator[EventDict
         try:
             fields = flatten(orjson.loads(raw))
             yield normalize(fields, raw, index, mapping)
-        except (orjson.JSONDecodeError, NotAnEvent, AttributeError, TypeError) as exc:
+        except (ValueError, NotAnEvent, AttributeError, TypeError, RecursionError) as exc:
             yield Quarantined.of(index, f"EVTX record {index}: {exc}", raw)
 
 

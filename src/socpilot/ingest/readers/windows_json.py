@@ -101,7 +101,7 @@ def _record_event(record: Any, raw: str, offset: int, where: str, mapping: Windo
         return Quarantined.of(offset, f"{where}: not a JSON object", raw)
     try:
         return normalize(flatten(record), raw, offset, mapping)
-    except (NotAnEvent, AttributeError, TypeError) as exc:
+    except (NotAnEvent, AttributeError, TypeError, ValueError, RecursionError) as exc:
         return Quarantined.of(offset, f"{where}: {exc}", raw)
 
 
@@ -166,7 +166,7 @@ def _read_objects(text: io.TextIOBase, mapping: WindowsMapping) -> Iterator[Even
         pos = match.start()
         try:
             record, end = decoder.raw_decode(buf, pos)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: hostile nesting
             if not eof and len(buf) - pos <= MAX_OBJECT_CHARS:
                 yield from more()  # most likely the object runs past the buffer
                 continue
