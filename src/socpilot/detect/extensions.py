@@ -8,8 +8,9 @@ the aggregation below instead of raising alerts one by one:
     ``group-by`` fields; fires for a group with at least ``min-count`` events whose
     gaps have a coefficient of variation (stdev / mean) at most ``max-jitter``.
 ``aggregate: first_seen``
-    ``field``; the first ``baseline`` (duration, e.g. ``1h``) of the matches learns
-    the known values; a value first seen after that fires once, with its events.
+    ``field`` (optionally per ``group-by``, e.g. a user's countries); the first
+    ``baseline`` (duration, e.g. ``1h``) of the matches learns the known values; a
+    value first seen after that fires once, with its events.
 ``aggregate: rare``
     ``field``; with at least ``min-total`` matches overall, a value seen in at most
     ``max-count`` events fires.
@@ -85,18 +86,20 @@ def _first_seen(spec: Mapping[str, Any], matches: list[Match], key: Callable[[st
     if not matches:
         return []
     learn_until = matches[0].time + duration(str(spec.get("baseline", "1h")))
-    name = key(spec["field"])
-    known: set[str] = set()
-    new: dict[str, list[Match]] = defaultdict(list)
+    names = [key(f) for f in spec.get("group-by") or []] + [key(spec["field"])]
+    labels = list(spec.get("group-by") or []) + [spec["field"]]
+    known: set[tuple[str, ...]] = set()
+    new: dict[tuple[str, ...], list[Match]] = defaultdict(list)
     for m in matches:
-        value = m.values.get(name)
-        if value is None:
+        values = tuple((m.values.get(n) or "").lower() for n in names)
+        if not all(values):
             continue
         if m.time <= learn_until:
-            known.add(value.lower())
-        elif value.lower() not in known:
-            new[value.lower()].append(m)
-    return [Hit(f"{spec['field']}={value}", tuple(items)) for value, items in sorted(new.items())]
+            known.add(values)
+        elif values not in known:
+            new[values].append(m)
+    return [Hit(", ".join(f"{label}={v}" for label, v in zip(labels, values, strict=True)), tuple(items))
+            for values, items in sorted(new.items())]
 
 
 def _rare(spec: Mapping[str, Any], matches: list[Match], key: Callable[[str], str]) -> list[Hit]:
