@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.model.event import event_id
-from socpilot.store.store import Finished, Store
+from socpilot.store.store import Finished, Store, StoreBusy
 from socpilot.store.writer import PartWriter, to_table
 
 
@@ -67,3 +69,16 @@ def test_table_building_coerces_bad_values_and_ignores_unknown_keys() -> None:
     assert table.column("dns_answers").to_pylist() == [None, ["1.2.3.4"]]
     assert "not_a_column" not in table.column_names
     assert table.column("fields").to_pylist() == [[("n", "1")], [("n", "2")]]
+
+
+def test_a_second_ingest_is_refused_while_one_holds_the_store(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    staged = _stage(store, "a" * 64, [_event(1)])
+    with store.exclusive():
+        other = Store(tmp_path)  # as another process would open it
+        with pytest.raises(StoreBusy, match="another socpilot ingest"):
+            with other.exclusive():
+                pass
+        assert (store.staging_dir / staged.parts[0].staged).exists()  # nothing of ours was swept away
+    with Store(tmp_path).exclusive():  # released on exit
+        pass

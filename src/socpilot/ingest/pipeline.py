@@ -223,6 +223,12 @@ def ingest(paths: Iterable[Path], store: Store, source: str | None = None,
 
     With a ``mapping`` every input is read by the generic reader under that mapping.
     """
+    with store.exclusive():
+        return _ingest(paths, store, source, workers, progress, mapping)
+
+
+def _ingest(paths: Iterable[Path], store: Store, source: str | None, workers: int | None,
+            progress: ProgressFn | None, mapping: FieldMapping | None) -> IngestReport:
     started = time.perf_counter()
     store.recover()
     inputs = list(discover(paths))

@@ -18,6 +18,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.model.event import EVENT_ARROW_SCHEMA
 from socpilot.store.writer import PartInfo
@@ -32,6 +37,10 @@ CREATE TABLE IF NOT EXISTS parts (
 CREATE TABLE IF NOT EXISTS quarantine (
     input_key VARCHAR, file VARCHAR, "offset" BIGINT, reason VARCHAR, head BLOB, quarantined_at TIMESTAMPTZ);
 """
+
+
+class StoreBusy(RuntimeError):
+    """Another process holds the store's write lock."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,19 @@ class Store:
         """Where an input's parts wait for their commit; shared by all inputs, whose part
         names carry their key, because a folder per input costs two slow metadata operations."""
         return self.staging_dir
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the store's write lock: one ingest at a time, or ``recover`` would delete
+        the other run's staged parts. Raises ``StoreBusy`` at once when it is taken."""
+        with open(self.home / ".write.lock", "a+b") as handle:
+            if fcntl is not None:  # POSIX; elsewhere DuckDB's own single-writer lock still applies
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise StoreBusy(f"another socpilot ingest is writing to {self.home}; "
+                                    "wait for it to finish") from None
+            yield
 
     def recover(self) -> int:
         """Drop what a killed run left: staged parts and part files the catalog does not list."""
