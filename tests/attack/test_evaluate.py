@@ -67,7 +67,7 @@ def test_micro_f1_from_a_fixed_mapper(tmp_path: Path) -> None:
     def mapper(text: str, top: int = 10) -> list[Mapping]:
         return [Mapping("T1059.003", "Windows Command Shell", 2.0, ["test"]),
                 Mapping("T1059.001", "PowerShell", 1.9, ["test"]),  # same parent: counted once
-                Mapping("T1490", "Inhibit System Recovery", 1.5, ["test"]),
+                Mapping("T1490", "Inhibit System Recovery", 1.7, ["test"]),
                 Mapping("T1105", "Ingress Tool Transfer", 0.5, ["test"])]  # below the cutoff
 
     report = evaluate(records, mapper=mapper)

@@ -6,8 +6,8 @@ techniques. For each record the mapper's ranked techniques are reduced to distin
 parents in rank order:
 
 - top-k recall: the share of records with a gold parent among the first k parents;
-- micro-F1: over all records, the predicted set is the distinct parents of the top 3
-  results scoring at least ``CUTOFF`` of the best score, compared with the gold set.
+- micro-F1: over all records, the predicted set is the first ``PREDICTED`` distinct parents
+  among the results scoring at least ``CUTOFF`` of the best score, compared with the gold set.
 
 ``masked`` removes every technique id and the names of the record's gold techniques
 (and their parents) from the text first, so the answer cannot be read off the text.
@@ -25,7 +25,10 @@ import orjson
 from socpilot.attack.knowledge import KnowledgeBase, load, parent_of
 from socpilot.attack.mapper import Mapping, map_text
 
-CUTOFF = 0.6  # a result counts as predicted when it scores this share of the best one
+# A result counts as predicted when it scores this share of the best one, at most two parents:
+# chosen on the Sigma titles corpus, which is not one of the corpora the targets are set on.
+CUTOFF = 0.8
+PREDICTED = 2
 _ID = re.compile(r"\bT\d{4}(?:[./]\d{3})?\b", re.IGNORECASE)
 
 
@@ -130,7 +133,7 @@ def ranked_parents(mappings: list[Mapping]) -> list[str]:
     return list(dict.fromkeys(parent_of(m.technique_id) for m in mappings))
 
 
-def predicted_parents(mappings: list[Mapping], k: int = 3) -> set[str]:
+def predicted_parents(mappings: list[Mapping], k: int = PREDICTED) -> set[str]:
     """The parents counted as predicted for micro-F1 (see the module notes)."""
     if not mappings:
         return set()
