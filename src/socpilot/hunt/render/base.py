@@ -20,7 +20,7 @@ import yaml
 
 from socpilot.hunt.compile import cidr_regex, event_columns
 from socpilot.hunt.interpret import describe_time
-from socpilot.hunt.query import Enrichment, Filter, HuntQuery, Step
+from socpilot.hunt.query import Enrichment, Filter, HuntQuery
 from socpilot.hunt.vocab import columns_of, vocabulary
 
 
@@ -56,16 +56,19 @@ class Syntax:
     events: Callable[[list[str], str, int], list[str]]  # (fields, order, limit) -> lines
     sort: str  # {col} {dir}
     limit: str
+    # "X then Y within N minutes" differs most between languages: each renders its own
+    sequence: Callable[[Renderer, HuntQuery, datetime], list[str]]
     desc: str = "desc"
     asc: str = "asc"
     regex: Callable[[str], str] = str  # the pattern as this language's regex operator wants it
+    fields_of: str = ""  # whose field names to use (default: this language's own)
 
 
 class Renderer:
     def __init__(self, syntax: Syntax) -> None:
         self.s = syntax
-        self.names: dict[str, str] = targets()[syntax.name]["fields"]
-        self.t = targets()[syntax.name]["time"]
+        self.names: dict[str, str] = targets()[syntax.fields_of or syntax.name]["fields"]
+        self.t = targets()[syntax.fields_of or syntax.name]["time"]
 
     def field(self, column: str) -> str:
         if column == "time":
@@ -76,19 +79,20 @@ class Renderer:
         s = self.s
         lines = [s.comment.format(text=f"socpilot hunt, {describe_time(query.time, now)}")]
         if query.sequence is not None:
-            return "\n".join(lines + self._sequence(query, now))
+            return "\n".join(lines + s.sequence(self, query, now))
         lines += s.source(query.classes)
-        conditions = self._conditions(query, query.filters, now)
+        conditions = self.conditions(query, query.filters, now)
         conditions += [c for c in (self._enrichment(e) for e in query.enrich) if c]
         lines += [s.where.format(cond=c) for c in conditions]
         lines += [s.comment.format(text=n) for n in self._unexpressed(query.enrich)]
         return "\n".join(lines + self._shape(query))
 
     # -- pieces ------------------------------------------------------------------------------
-    def _conditions(self, query: HuntQuery, filters: list[Filter], now: datetime) -> list[str]:
+    def conditions(self, query: HuntQuery, filters: list[Filter], now: datetime) -> list[str]:
+        """The query's source, time and the given filters as predicates of this language."""
         s, out = self.s, []
         if query.sources:
-            out.append(self._filter(Filter(field="source", op="in", value=query.sources)))
+            out.append(self.filter(Filter(field="source", op="in", value=query.sources)))
         start, end = query.time.resolve(now)
         if query.time.kind == "last" and query.time.amount and query.time.unit:
             out.append(s.time_after.format(t=self.t, v=s.relative(query.time.amount, query.time.unit)))
@@ -101,10 +105,11 @@ class Renderer:
             out.append(f"{hour} >= {query.time.hour_from}")
         if query.time.hour_to is not None:
             out.append(f"{hour} < {query.time.hour_to}")
-        out += [self._filter(f) for f in filters]
+        out += [self.filter(f) for f in filters]
         return out
 
-    def _filter(self, f: Filter) -> str:
+    def filter(self, f: Filter) -> str:
+        """One filter as a predicate of this language."""
         s = self.s
         columns = [f.field] if f.field.startswith("fields.") else columns_of(f.field)
         parts = [self._predicate(self.field(c), f) for c in columns]
@@ -160,7 +165,7 @@ class Renderer:
             return s.events(list(dict.fromkeys(fields)), s.asc if query.order == "time_asc" else s.desc,
                             query.limit)
         entity = vocabulary()["entities"][query.returns]
-        key = self._key(entity["columns"])
+        key = self.key(entity["columns"])
         if query.aggregate == "distinct_count":
             return [s.distinct.format(label=entity["label"], key=key, name=query.returns)]
         column, direction = {
@@ -170,35 +175,10 @@ class Renderer:
         return [*s.group(entity["label"], key, query.aggregate == "sum_bytes"),
                 s.sort.format(col=column, dir=direction), s.limit.format(n=query.limit)]
 
-    def _key(self, columns: list[str]) -> str:
+    def key(self, columns: list[str]) -> str:
+        """The first non-empty of these columns, in this language."""
         names = list(dict.fromkeys(self.field(c) for c in columns))
         return names[0] if len(names) == 1 else self.s.coalesce.format(args=", ".join(names))
-
-    def _sequence(self, query: HuntQuery, now: datetime) -> list[str]:
-        """Sequences differ most between SIEMs: give every step's events, ordered per host and time."""
-        s, seq = self.s, query.sequence
-        assert seq is not None
-        steps = " then ".join(f"[{_step_text(st)}]" for st in seq.steps)
-        lines = [s.comment.format(text=f"sequence on the same {seq.by}, each step within "
-                                       f"{seq.within_minutes} minutes: {steps}"),
-                 s.comment.format(text="this query lists the candidate events of every step; "
-                                       "check the order per " + seq.by)]
-        lines += s.source(sorted({c for st in seq.steps for c in st.classes}))
-        common = self._conditions(query, [], now)
-        lines += [s.where.format(cond=c) for c in common]
-        step_conds = []
-        for st in seq.steps:
-            parts = [self._filter(f) for f in st.filters]  # the classes are already selected above
-            step_conds.append("(" + s.and_.join(parts) + ")" if parts else "true")
-        lines.append(s.where.format(cond=s.or_.join(step_conds)))
-        by = vocabulary()["enrich_entities"][seq.by]
-        fields = [self.field(c) for c in ["time", *dict.fromkeys(by), "class_name"]]
-        return lines + s.events(list(dict.fromkeys(fields)), s.asc, query.limit)
-
-
-def _step_text(step: Step) -> str:
-    parts = list(step.classes) + [f"{f.field} {f.op} {f.value}" for f in step.filters]
-    return ", ".join(parts)
 
 
 def _like(text: str) -> str:

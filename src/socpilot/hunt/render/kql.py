@@ -6,6 +6,7 @@ from datetime import datetime
 
 from socpilot.hunt.query import HuntQuery
 from socpilot.hunt.render.base import Renderer, Syntax, targets
+from socpilot.hunt.vocab import vocabulary
 
 _UNITS = {"minutes": "m", "hours": "h", "days": "d", "weeks": "d"}
 
@@ -35,6 +36,25 @@ def _events(fields: list[str], order: str, limit: int) -> list[str]:
     return [f"| project {', '.join(fields)}", f"| order by TimeGenerated {order}", f"| take {limit}"]
 
 
+def _sequence(r: Renderer, query: HuntQuery, now: datetime) -> list[str]:
+    """One ``let`` per step, joined on the host (or user), each step after the previous within the window."""
+    seq = query.sequence
+    assert seq is not None
+    key = r.key(vocabulary()["enrich_entities"][seq.by])
+    lines = []
+    for i, step in enumerate(seq.steps):
+        lines += [f"let s{i} = " + _source(step.classes)[0]]
+        lines += [f"| where {c}" for c in r.conditions(query, step.filters, now)]
+        lines += [f"| project k = {key}, t{i} = TimeGenerated;"]
+    lines.append("s0")
+    for i in range(1, len(seq.steps)):
+        lines += [f"| join kind=inner s{i} on k",
+                  f"| where t{i} between (t{i - 1} .. (t{i - 1} + {seq.within_minutes}m))"]
+    last = len(seq.steps) - 1
+    return lines + [f"| summarize matches = count(), first_seen = min(t0), last_seen = max(t{last}) by {seq.by} = k",
+                    "| order by matches desc", f"| take {query.limit}"]
+
+
 SYNTAX = Syntax(
     name="kql",
     ops={"equals": "{f} =~ {v}", "equals_raw": "{f} == {v}", "in": "{f} in~ ({vs})", "contains": "{f} contains {v}",
@@ -46,7 +66,7 @@ SYNTAX = Syntax(
     instant=lambda t: f"datetime({t:%Y-%m-%dT%H:%M:%SZ})", relative=_relative,
     hour="hourofday({t})", weekend="dayofweek({t}) in (0d, 6d)", source=_source, group=_group,
     count="| summarize events = count()", distinct="| summarize {name} = dcount({key})", events=_events,
-    sort="| order by {col} {dir}", limit="| take {n}",
+    sort="| order by {col} {dir}", limit="| take {n}", sequence=_sequence,
 )
 
 
