@@ -67,3 +67,13 @@ def test_newly_registered_without_cache_falls_back_to_first_seen_and_says_so() -
     assert result.query is not None
     assert [e.kind for e in result.query.enrich] == ["first_seen"]
     assert any("first seen in your environment" in n for n in result.notes)
+
+
+def test_domain_absent_from_the_store_is_searched_and_noted_with_similar_names() -> None:
+    known = Known(domains=frozenset({"hr-portal-halcyon.com", "cdn.example.net"}))
+    absent = parse_question("which hosts talked to hr-portal-halcyon.co", known)
+    assert absent.query is not None
+    assert absent.notes == ["no stored event names hr-portal-halcyon.co; similar names in the data: "
+                            "hr-portal-halcyon.com"]
+    parent = parse_question("which hosts talked to example.net", known)
+    assert parent.notes == []

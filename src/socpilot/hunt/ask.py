@@ -42,13 +42,14 @@ class Answer(BaseModel):
 
 
 def known_names(con: duckdb.DuckDBPyConnection) -> Known:
-    """Host and user names present in the store, in one scan."""
-    columns = ("host_name", "user_name", "cloud_principal")
+    """Host, user and domain names present in the store, in one scan."""
+    columns = ("host_name", "user_name", "cloud_principal", "dns_query", "tls_sni", "http_host")
     tree = exp.select(*[exp.alias_(exp.ArrayAgg(this=exp.Distinct(expressions=[exp.column(c)])), c)
                         for c in columns]).from_("events")
     row = run_query(con, tree)[0]
     names = {c: frozenset(str(v) for v in (row[c] or [])[:KNOWN_LIMIT] if v is not None) for c in columns}
-    return Known(hosts=names["host_name"], users=names["user_name"] | names["cloud_principal"])
+    return Known(hosts=names["host_name"], users=names["user_name"] | names["cloud_principal"],
+                 domains=names["dns_query"] | names["tls_sni"] | names["http_host"])
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, datetime | None]:

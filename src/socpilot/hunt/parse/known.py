@@ -1,4 +1,4 @@
-"""Host and user names present in the store, matched leniently to what a question says."""
+"""Host, user and domain names present in the store, matched leniently to what a question says."""
 
 from __future__ import annotations
 
@@ -37,6 +37,21 @@ class Known:
 
     hosts: frozenset[str] = field(default_factory=frozenset)
     users: frozenset[str] = field(default_factory=frozenset)
+    domains: frozenset[str] = field(default_factory=frozenset)  # names looked up or contacted
+
+    def domain_seen(self, domain: str) -> bool:
+        """Whether the store names this domain or a name below it (true when domains are unknown)."""
+        if not self.domains:
+            return True
+        suffix = "." + domain
+        return domain in self._lower_domains or any(d.endswith(suffix) for d in self._lower_domains)
+
+    def close_domains(self, domain: str, limit: int = 3) -> list[str]:
+        return difflib.get_close_matches(domain, sorted(self._lower_domains), n=limit, cutoff=0.75)
+
+    @cached_property
+    def _lower_domains(self) -> frozenset[str]:
+        return frozenset(d.lower().rstrip(".") for d in self.domains)
 
     def names(self, kind: str) -> frozenset[str]:
         return {"host": self.hosts, "user": self.users}[kind]

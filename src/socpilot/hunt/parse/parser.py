@@ -389,7 +389,7 @@ def _clause(st: _State, text: Text, actions: list[tuple[int, str]], entities: li
         if text.take_all([phrase]) and cls not in c.classes:
             c.classes.append(cls)
     _signed(text, c)
-    _entity_filters(text, c)
+    _entity_filters(text, c, st.known, st.notes)
     return c
 
 
@@ -527,12 +527,16 @@ def _signed(text: Text, c: _Clause) -> None:
         c.filters.append(Filter(field="fields.Signed", value="true" if signed else "false"))
 
 
-def _entity_filters(text: Text, c: _Clause) -> None:
+def _entity_filters(text: Text, c: _Clause, known: Known, notes: list[str]) -> None:
     domain_field = _domain_field(c)
     for e in c.entities:
         before = text.before(e.start, 3)
         if e.kind == "domain":
             c.filters.append(Filter(field=domain_field, op="subdomain", value=e.value))
+            if not known.domain_seen(e.value):
+                near = known.close_domains(e.value)
+                notes.append(f"no stored event names {e.value}" + (f"; similar names in the data: {', '.join(near)}"
+                                                                    if near else ""))
         elif e.kind in ("ip", "cidr"):
             column = "src_ip" if any(w in ("from", "source", "src") for w in before[-2:]) else (
                 "dst_ip" if c.contact or any(w in ("to", "destination", "dst", "remote") for w in before[-2:])
