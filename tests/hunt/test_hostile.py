@@ -101,3 +101,13 @@ def test_hunting_session_cannot_write_or_reach_files(hostile_store: Workspace, t
     assert con.execute("SELECT count(*) FROM inputs").fetchone() == (1,)
     assert not (tmp_path / "out.csv").exists()
     con.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(question=st.text(max_size=300))
+def test_any_text_parses_without_raising_and_compiles_when_understood(question: str) -> None:
+    result = parse_question(question)
+    if result.query is None:  # the analyst is told why: a question back, or the words not understood
+        assert result.clarification is not None or result.unparsed
+    else:
+        assert compile_hunt(result.query, NOW).sql().startswith(("SELECT", "WITH"))
