@@ -65,7 +65,7 @@ RECORDS = [
 ]
 EXPECTED = {  # group key -> users whose events are the evidence
     "event_count": {"actor.alternateId=alice": {"alice"}},
-    "value_count": {"client.ipAddress=203.0.113.50": {"alice", "carol"}},
+    "value_count": {"client.ipAddress=203.0.113.50": {"alice", "carol", "dave"}},  # the whole window is evidence
     "temporal": {"actor.alternateId=alice": {"alice"}},
     "temporal_ordered": {},
 }
