@@ -14,6 +14,7 @@ def test_technique_carries_name_tactics_parent_and_linked_knowledge() -> None:
     assert "Process Access" in tech.data_components
     assert any("LSASS" in s for s in tech.detection_strategies)
     assert any(m.startswith("M1043 ") for m in tech.mitigations)
+    assert any("Credential Guard" in note for note in tech.mitigation_notes)
     assert "Mimikatz" in tech.software
     assert tech.procedures and not any("(Citation:" in p for p in tech.procedures)
 

@@ -60,6 +60,7 @@ class Technique:
     log_sources: tuple[str, ...]  # "WinEventLog:Security EventCode=4688" style references
     data_components: tuple[str, ...]
     mitigations: tuple[str, ...]  # "M1040 Behavior Prevention on Endpoint"
+    mitigation_notes: tuple[str, ...]  # how each mitigation applies to this technique
     groups: tuple[str, ...]
     software: tuple[str, ...]
     procedures: tuple[str, ...]  # procedure examples, citations and links removed
@@ -198,6 +199,9 @@ def build(raw: dict[str, dict[str, Any]], v19: dict[str, str]) -> KnowledgeBase:
                 bucket["procedures"].append(text)
         elif kind == "mitigates" and source in names:
             bucket["mitigations"].append(names[source])
+            note = clean_text(rel.get("description") or "")
+            if note:
+                bucket["mitigation_notes"].append(note)
         elif kind == "detects" and source in strategies:
             _add_detection(bucket, strategies[source], analytics, components)
 
@@ -254,6 +258,7 @@ def _technique(pattern: dict[str, Any], links: dict[str, list[str]]) -> Techniqu
         log_sources=_unique(links.get("log_sources", ())),
         data_components=_unique(links.get("data_components", ())),
         mitigations=_unique(links.get("mitigations", ())),
+        mitigation_notes=_unique(links.get("mitigation_notes", ())),
         groups=_unique(links.get("groups", ())),
         software=_unique(links.get("software", ())),
         procedures=_unique(links.get("procedures", ())),

@@ -78,6 +78,7 @@ def _technique_document(tech: Technique, replacement: str) -> dict[str, object]:
             "replaced_by": replacement if replacement != tech.id else None,
             "data_components": list(tech.data_components), "detection_strategies": list(tech.detection_strategies),
             "analytics": list(tech.analytics), "mitigations": list(tech.mitigations),
+            "mitigation_notes": list(tech.mitigation_notes),
             "software": list(tech.software), "groups": list(tech.groups)}
 
 
