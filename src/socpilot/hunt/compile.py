@@ -56,7 +56,7 @@ def _clickhouse_type(value: Any) -> str:
     if isinstance(value, datetime):
         return "DateTime64(6, 'UTC')"
     if isinstance(value, list):
-        return "Array(String)"
+        return "Array(Int64)" if value and all(isinstance(v, int) for v in value) else "Array(String)"
     return "String"
 
 
@@ -273,7 +273,8 @@ def _bind_value(f: Filter, b: _Binder) -> exp.Placeholder:
     if f.op == "cidr":
         value = cidr_regex(str(value))
     elif f.op == "in":
-        value = [str(v).lower() for v in value]  # type: ignore[union-attr]
+        items = list(value)  # type: ignore[arg-type]
+        value = items if all(isinstance(v, int) for v in items) else [str(v).lower() for v in items]
     elif f.op == "regex":
         value = "(?i)" + str(value)
     elif isinstance(value, str):

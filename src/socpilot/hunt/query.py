@@ -16,7 +16,7 @@ from socpilot.model.event import EVENT_COLUMNS
 
 # What a hunt can return: raw events, or one row per distinct entity with counts.
 Returns = Literal["events", "hosts", "users", "ips", "src_ips", "domains", "processes",
-                  "countries", "ports", "actions", "resources", "user_agents", "count"]
+                  "countries", "ports", "actions", "resources", "user_agents", "parents", "sources", "count"]
 Operator = Literal["equals", "in", "contains", "starts", "ends", "regex", "cidr", "subdomain",
                    "gt", "ge", "lt", "le", "exists"]
 Aggregate = Literal["count", "distinct_count", "sum_bytes"]
@@ -43,7 +43,7 @@ class Filter(_Strict):
 
     field: str
     op: Operator = "equals"
-    value: str | int | bool | list[str] | None = None
+    value: str | int | bool | list[str] | list[int] | None = None
     negate: bool = False
 
     @model_validator(mode="after")

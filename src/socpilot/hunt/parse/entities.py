@@ -23,7 +23,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("cidr", re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}/\d{1,2}\b")),
     ("ip", re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b|\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\b")),
     ("hash", re.compile(r"\b(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})\b")),
-    ("port", re.compile(r"\b(?:port|tcp|udp|tcp/|udp/)\s*(\d{1,5})\b|(?<=[a-z0-9]):(\d{1,5})\b")),
+    ("port", re.compile(r"\b(?:ports?|tcp|udp|tcp/|udp/)\s*(\d{1,5}(?:\s*(?:,|or|and|/)\s*\d{1,5})*)\b"
+                        r"|(?<=[a-z0-9]):(\d{1,5})\b")),
     ("domain", re.compile(r"\b(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,23}\b")),
     ("process", re.compile(r"\b[\w\-]+\.(?:exe|dll|ps1|bat|vbs|js|hta|scr)\b")),
 ]
@@ -55,9 +56,9 @@ def recognise(text: Text) -> list[Entity]:
 def _value(kind: str, m: re.Match[str], text: Text) -> str | None:
     if kind == "quoted":
         return next(g for g in m.groups() if g is not None)
-    if kind == "port":
-        port = int(next(g for g in m.groups() if g is not None))
-        return str(port) if 0 < port < 65536 else None
+    if kind == "port":  # "port 443", "ports 4444 or 8443": comma-separated numbers
+        ports = [int(p) for p in re.findall(r"\d+", next(g for g in m.groups() if g is not None))]
+        return ",".join(map(str, ports)) if all(0 < p < 65536 for p in ports) else None
     raw = text.original[m.start():m.end()]
     if kind in ("ip", "cidr"):
         try:

@@ -293,9 +293,10 @@ class _Shape:
     bytes: bool = False
 
 
-_PER = re.compile(r"\b(?:per|for\s+each|grouped\s+by|broken\s+down\s+by)\s+(host|user|domain|process|country|port|ip|machine|device|account)(?:s|es)?\b")
+_PER = re.compile(r"\b(?:per|for\s+each|grouped\s+by|broken\s+down\s+by)\s+(host|user|domain|process|country|port|ip|machine|device|account|source|log\s+source)(?:s|es)?\b")
 _PER_RETURNS = {"host": "hosts", "machine": "hosts", "device": "hosts", "user": "users", "account": "users",
-                "domain": "domains", "process": "processes", "country": "countries", "port": "ports", "ip": "ips"}
+                "domain": "domains", "process": "processes", "country": "countries", "port": "ports", "ip": "ips",
+                "source": "sources", "log source": "sources"}
 _HOW_MANY = re.compile(r"\b(?:how\s+many|number\s+of|count\s+(?:of|the)|count)\b")
 _TOP = re.compile(r"\b(?:top|first|latest|last|most\s+recent)\s+(\d+)\b")
 _BYTES = re.compile(r"\b(?:by\s+(?:bytes|volume|data|traffic)|most\s+(?:data|bytes|traffic)|(?:sent|uploaded|transferred)\s+the\s+most(?:\s+data)?|top\s+talkers|biggest\s+uploads?|largest\s+transfers?)\b")
@@ -367,8 +368,21 @@ _POSSESSIVE = re.compile(r"\b([\w.\-]+)'s\b")
 _CHILD_VERBS = re.compile(r"\b(?:spawn(?:s|ed|ing)?|launch(?:es|ed|ing)?|start(?:s|ed|ing)?|creat(?:e|es|ed|ing)|open(?:s|ed|ing)?|run(?:s|ning)?|ran|execut(?:e|es|ed|ing)|child(?:ren)?)\b")
 
 
+_LOGON_TYPE = re.compile(r"\blogon[\s_-]?type\s*(?:=|is|of)?\s*(\d{1,2})\b")
+_BUCKET = re.compile(r"\b(?:s3\s+)?bucket\s+(?!policy\b|acl\b|public\b)([a-z0-9][a-z0-9.\-]{2,62})\b"
+                     r"|\b(?:the\s+)?([a-z0-9][a-z0-9.\-]{2,62})\s+(?:s3\s+)?bucket\b")
+
+
 def _clause(st: _State, text: Text, actions: list[tuple[int, str]], entities: list[Entity]) -> _Clause:
     c = _Clause(entities=entities)
+    if (m := text.first(_LOGON_TYPE)) is not None:
+        text.take(m.start(), m.end())
+        c.filters.append(Filter(field="logon_type", value=int(m.group(1))))
+        _add(c, "authentication")
+    if (m := text.first(_BUCKET)) is not None and (m.group(1) or m.group(2)) not in ("the", "a", "public"):
+        text.take(m.start(), m.end())
+        c.filters.append(Filter(field="cloud_resource", op="contains", value=m.group(1) or m.group(2)))
+        _add(c, "api")
     for _, action in actions:
         c.filters.append(Filter(field="cloud_action", value=action))
     if actions:
@@ -544,7 +558,9 @@ def _entity_filters(text: Text, c: _Clause, known: Known, notes: list[str]) -> N
             c.filters.append(Filter(field=column, op="cidr" if e.kind == "cidr" else "equals", value=e.value))
         elif e.kind == "port":
             column = "src_port" if "source" in before else "dst_port"
-            c.filters.append(Filter(field=column, value=int(e.value)))
+            ports = [int(p) for p in e.value.split(",")]
+            c.filters.append(Filter(field=column, value=ports[0]) if len(ports) == 1
+                             else Filter(field=column, op="in", value=ports))
         elif e.kind == "url":
             c.filters.append(Filter(field="http_url", op="contains", value=e.value))
         elif e.kind == "email":
@@ -604,9 +620,10 @@ def _process_filters(text: Text, c: _Clause) -> None:
     for i, (pos, image) in enumerate(c.processes):
         before = text.before(pos, 2)
         between = text.lower[c.processes[i - 1][0]:pos] if i else ""
-        parent_cue = bool(before) and before[-1] in ("parent", "under") or "parent" in before \
-            or "child of" in " ".join(before)
-        by_cue = bool(before) and before[-1] in ("by", "from", "of")
+        parent_of = before[-2:] in (["parent", "of"], ["parents", "of"])  # "the parent of X": X is the child
+        parent_cue = not parent_of and (bool(before) and before[-1] in ("parent", "under") or "parent" in before
+                                        or "child of" in " ".join(before))
+        by_cue = not parent_of and bool(before) and before[-1] in ("by", "from", "of")
         if by_cue and not parent_cue and {"file", "registry"} & set(c.classes) and "process" not in c.classes:
             # "registry changes by powershell.exe": the process that acted, not a parent
             children.append(image)
@@ -731,5 +748,4 @@ def _build(st: _State, clauses: list[_Clause], returns: str, shape: _Shape, time
 
 def _leftover(text: Text) -> list[str]:
     stop = set(vocabulary()["stopwords"])
-    return [w for w in text.leftover() if w.lower().strip(".-") not in stop and not w.strip(".-").isdigit()
-            and w.strip(".-")]
+    return [w for w in text.leftover() if w.lower().strip(".-") not in stop and w.strip(".-")]

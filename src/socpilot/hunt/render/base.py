@@ -121,7 +121,10 @@ class Renderer:
         if f.op == "exists":
             return s.ops["exists"].format(f=name)
         if f.op == "in":
-            return s.ops["in"].format(f=name, vs=", ".join(s.string(str(v).lower()) for v in value))  # type: ignore[union-attr]
+            items = list(value)  # type: ignore[arg-type]
+            if all(isinstance(v, int) for v in items):
+                return s.ops["in_raw"].format(f=name, vs=", ".join(str(v) for v in items))
+            return s.ops["in"].format(f=name, vs=", ".join(s.string(str(v).lower()) for v in items))
         if isinstance(value, bool):
             return s.ops["equals_raw"].format(f=name, v=str(value).lower())
         if isinstance(value, int):

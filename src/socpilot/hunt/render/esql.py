@@ -64,7 +64,8 @@ def _eql_sequence(r: Renderer, query: HuntQuery, now: datetime) -> list[str]:
 
 EQL = Syntax(
     name="eql", fields_of="esql",
-    ops={"equals": "{f} : {v}", "equals_raw": "{f} == {v}", "in": "{f} : ({vs})", "contains": "{f} : {star}",
+    ops={"in_raw": "{f} in ({vs})", "equals": "{f} : {v}", "equals_raw": "{f} == {v}", "in": "{f} : ({vs})",
+         "contains": "{f} : {star}",
          "starts": "startsWith~({f}, {v})", "ends": "endsWith~({f}, {v})", "regex": "{f} regex~ {v}",
          "cidr": "cidrMatch({f}, {v})", "subdomain": "({f} : {v} or endsWith~({f}, {dot}))",
          "gt": "{f} > {v}", "ge": "{f} >= {v}", "lt": "{f} < {v}", "le": "{f} <= {v}", "exists": "{f} != null"},
@@ -79,7 +80,7 @@ EQL = Syntax(
 
 SYNTAX = Syntax(
     name="esql",
-    ops={"equals": "TO_LOWER({f}) == {v}", "equals_raw": "{f} == {v}", "in": "TO_LOWER({f}) IN ({vs})",
+    ops={"in_raw": "{f} IN ({vs})", "equals": "TO_LOWER({f}) == {v}", "equals_raw": "{f} == {v}", "in": "TO_LOWER({f}) IN ({vs})",
          "contains": "TO_LOWER({f}) LIKE {star}", "starts": "STARTS_WITH(TO_LOWER({f}), {v})",
          "ends": "ENDS_WITH(TO_LOWER({f}), {v})", "regex": "{f} RLIKE {v}", "cidr": "CIDR_MATCH({f}, {v})",
          "subdomain": "(TO_LOWER({f}) == {v} OR ENDS_WITH(TO_LOWER({f}), {dot}))",

@@ -57,7 +57,8 @@ def _sequence(r: Renderer, query: HuntQuery, now: datetime) -> list[str]:
 
 SYNTAX = Syntax(
     name="kql",
-    ops={"equals": "{f} =~ {v}", "equals_raw": "{f} == {v}", "in": "{f} in~ ({vs})", "contains": "{f} contains {v}",
+    ops={"in_raw": "{f} in ({vs})",
+         "equals": "{f} =~ {v}", "equals_raw": "{f} == {v}", "in": "{f} in~ ({vs})", "contains": "{f} contains {v}",
          "starts": "{f} startswith {v}", "ends": "{f} endswith {v}", "regex": "{f} matches regex {v}",
          "cidr": "ipv4_is_in_range({f}, {v})", "subdomain": "({f} =~ {v} or {f} endswith {dot})",
          "gt": "{f} > {v}", "ge": "{f} >= {v}", "lt": "{f} < {v}", "le": "{f} <= {v}", "exists": "isnotempty({f})"},

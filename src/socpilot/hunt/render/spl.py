@@ -56,7 +56,8 @@ def _sequence(r: Renderer, query: HuntQuery, now: datetime) -> list[str]:
 
 SYNTAX = Syntax(
     name="spl",
-    ops={"equals": "lower({f})={v}", "equals_raw": "{f}={v}", "in": "in(lower({f}), {vs})",
+    ops={"in_raw": "in({f}, {vs})",
+         "equals": "lower({f})={v}", "equals_raw": "{f}={v}", "in": "in(lower({f}), {vs})",
          "contains": "like(lower({f}), {pct})", "starts": "like(lower({f}), {pre})", "ends": "like(lower({f}), {suf})",
          "regex": "match({f}, {v})", "cidr": "cidrmatch({v}, {f})",
          "subdomain": "(lower({f})={v} OR like(lower({f}), {dotpct}))",
