@@ -84,3 +84,14 @@ def test_intel_import_refuses_a_file_that_is_not_a_registration_list(tmp_path: P
     result = runner.invoke(app, ["intel", "import", str(other), "--home", str(tmp_path / "home")])
     assert result.exit_code == 1
     assert "not a domain-registration list" in " ".join(result.stdout.split())
+
+
+def test_ask_prints_interpretation_sql_parameters_and_rendering(demo) -> None:
+    ws, manifest = demo
+    result = runner.invoke(app, ["ask", f"which hosts connected to {manifest.facts['c2_ip']}", "--show-sql",
+                                 "--as", "esql", "--home", str(ws.home)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert text.startswith("Interpretation: Hosts")
+    assert "SQL: SELECT" in text and f"'{manifest.facts['c2_ip']}'" in text.split("parameters:", 1)[1]
+    assert f'TO_LOWER(destination.ip) == "{manifest.facts["c2_ip"]}"' in text
