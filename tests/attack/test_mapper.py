@@ -102,3 +102,8 @@ def test_real_rule_text_maps_first_to_one_of_its_labelled_parents(data) -> None:
     text = (row["name"] + " " + row["description"] + " " + (row.get("query") or ""))[:1000]
     results = map_text(text, top=5)
     assert parent_of(results[0].technique_id) in {parent_of(t) for t in row["techniques_v18"]}
+
+
+def test_a_huge_pasted_text_is_cut_and_still_mapped() -> None:
+    text = "vssadmin delete shadows /all /quiet\n" + "x" * 2_000_000
+    assert map_text(text, top=1)[0].technique_id == "T1490"

@@ -35,6 +35,7 @@ TACTIC_BONUS = 0.15  # the text names one of the technique's tactics
 FAMILY_SUPPORT = 0.15  # share of the two best relatives' scores
 PRIOR = 0.1  # how much a technique family's use by real adversaries (ATT&CK procedure examples) counts
 EVIDENCE_TERMS = 6
+MAX_CHARS = 100_000  # a longer text (a whole log file pasted in) is cut: past this it adds noise, not evidence
 
 _TECHNIQUE_ID = re.compile(r"\bT\d{4}(?:\.\d{3})?\b", re.IGNORECASE)
 _NAME_WORD = re.compile(r"[a-z0-9]+")
@@ -95,12 +96,13 @@ def index() -> _Index:
         if len(tech.name) > 3 and key:  # "At" or "DNS" alone would match everywhere
             bonus = NAME_BONUS if len(key) > 1 or len(tech.name) >= 12 else SHORT_NAME_BONUS
             names.setdefault(key, []).append((number, bonus))
-    number = {t.id: i for i, t in enumerate(techniques)}
+    numbers = {t.id: i for i, t in enumerate(techniques)}
     cues = tuple(c for c in load_cues() if all(kb.is_active(tid) for tid in c.techniques))
     tactics = {tuple(terms(t.name)): (t.shortname, tuple(i for i, tech in enumerate(techniques)
                                                          if t.shortname in tech.tactics))
                for t in kb.tactics()}
-    return _Index(techniques, fields, names, max(map(len, names)), number, cues, tactics, popularity(techniques))
+    return _Index(techniques, fields, names, max(map(len, names)), numbers, cues, tactics,
+                  popularity(techniques))
 
 
 def popularity(techniques: tuple[Technique, ...]) -> tuple[float, ...]:
@@ -124,7 +126,7 @@ def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
         text = f"{text}\n{event_text(event)}"
     if not text.strip() or top <= 0:
         return []
-    text = behaviour_text(text)
+    text = behaviour_text(text[:MAX_CHARS])
     idx = index()
     query = terms(text)
     scores: dict[int, float] = {}
@@ -151,10 +153,10 @@ def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
 
     kb = load()
     for cited in {m.group(0).upper() for m in _TECHNIQUE_ID.finditer(text)}:
-        number = idx.number.get(kb.to_v18(cited))
-        if number is not None:
-            scores[number] = scores.get(number, 0.0) + ID_BONUS
-            evidence.setdefault(number, []).append(f"id: {cited}")
+        found_number = idx.number.get(kb.to_v18(cited))
+        if found_number is not None:
+            scores[found_number] = scores.get(found_number, 0.0) + ID_BONUS
+            evidence.setdefault(found_number, []).append(f"id: {cited}")
 
     for cue in idx.cues:
         found = cue.search(text, lowered)
