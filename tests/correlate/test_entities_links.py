@@ -26,8 +26,9 @@ def test_host_names_are_short_and_ips_are_unicast(b) -> None:
     assert normalise_host("MKT01.pandalab.com") == "mkt01"
     assert normalise_host("192.168.1.41") is None
     assert normalise_ip("192.168.1.41") == "192.168.1.41"
-    assert [normalise_ip(x) for x in ("224.0.0.251", "127.0.0.1", "fe80::1", "0.0.0.0", "192.168.1.255", "nope")] \
+    assert [normalise_ip(x) for x in ("224.0.0.251", "127.0.0.1", "169.254.3.4", "0.0.0.0", "192.168.1.255", "nope")] \
         == [None] * 6
+    assert normalise_ip("fe80:0:0:0:9b:ae55:9a78:92e4") == "fe80::9b:ae55:9a78:92e4"  # Sysmon's spelling, Zeek's
 
 
 def test_event_entities_cover_process_chain_hash_and_cloud_identity() -> None:

@@ -54,9 +54,15 @@ def normalise_host(value: str) -> str | None:
 
 @lru_cache(maxsize=1 << 16)
 def normalise_ip(value: str) -> str | None:
-    """A unicast address that can name one machine; multicast, loopback and the like cannot."""
+    """A unicast address that can name one machine; multicast, loopback and the like cannot.
+
+    IPv6 link-local addresses stay: a host keeps its own on the segment (Zeek sees it in
+    mDNS and LLMNR); IPv4 link-local (APIPA) addresses are shared by unrelated machines.
+    """
     ip = _ip(value.strip())
-    if ip is None or ip.is_multicast or ip.is_loopback or ip.is_unspecified or ip.is_link_local:
+    if ip is None or ip.is_multicast or ip.is_loopback or ip.is_unspecified:
+        return None
+    if isinstance(ip, ipaddress.IPv4Address) and ip.is_link_local:
         return None
     if isinstance(ip, ipaddress.IPv4Address) and str(ip).endswith(".255"):
         return None  # broadcast of the common /24 networks

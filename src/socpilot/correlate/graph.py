@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 
 from socpilot.model.alert import Alert, Entity
@@ -27,6 +27,16 @@ class AlertNode:
     alert: Alert
     entities: frozenset[Entity]
     hosts: frozenset[str]
+    shift: timedelta = timedelta(0)  # sensor clock minus its host's clock, for alerts on sensor records
+
+    @property
+    def first(self) -> datetime:
+        """When the alert began, on its host's clock."""
+        return self.alert.first_time - self.shift
+
+    @property
+    def last(self) -> datetime:
+        return self.alert.last_time - self.shift
 
     @property
     def anchors(self) -> frozenset[str]:
@@ -94,16 +104,16 @@ class EntityGraph:
         for (kind, value), members in self.entity_alerts().items():
             if (kind, value) in hub_keys:  # a hub joins nothing, except a host its own alerts
                 members = [i for i in members if kind == "host" and value in self.nodes[i].hosts]
-            ordered = sorted(members, key=lambda i: self.nodes[i].alert.first_time)
+            ordered = sorted(members, key=lambda i: self.nodes[i].first)
             reach = None  # the latest last_time of the run of joined alerts so far
             for prev, cur in pairwise(ordered):
-                prev_last = self.nodes[prev].alert.last_time
+                prev_last = self.nodes[prev].last
                 reach = prev_last if reach is None else max(reach, prev_last)
-                if self.nodes[cur].alert.first_time - reach <= window:
+                if self.nodes[cur].first - reach <= window:
                     uf.union(prev, cur)
                 else:
                     reach = None
         groups: dict[int, list[int]] = defaultdict(list)
         for i in range(len(self.nodes)):
             groups[uf.find(i)].append(i)
-        return sorted(groups.values(), key=lambda g: min(self.nodes[i].alert.first_time for i in g))
+        return sorted(groups.values(), key=lambda g: min(self.nodes[i].first for i in g))

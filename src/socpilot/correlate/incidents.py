@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from socpilot.correlate.graph import AlertNode
 from socpilot.correlate.risk import RiskContext, score, severity
 from socpilot.correlate.settings import Settings
-from socpilot.correlate.tactics import chain, stage
+from socpilot.correlate.tactics import chain, label, stage, tactic_order
 from socpilot.correlate.templates import fill, template
 from socpilot.model.alert import LEVEL_RANK, Alert, Entity, Level
 
@@ -47,7 +47,7 @@ class Incident(BaseModel):
 
 
 def _new_id(nodes: Sequence[AlertNode], taken: set[str]) -> str:
-    earliest = min(nodes, key=lambda n: (n.alert.first_time, n.alert.id)).alert.id
+    earliest = min(nodes, key=lambda n: (n.first, n.alert.id)).alert.id
     for attempt in range(len(taken) + 1):
         digest = hashlib.blake2b(f"{earliest}\0{attempt}".encode(), digest_size=6).hexdigest()
         if "inc-" + digest not in taken:
@@ -58,11 +58,13 @@ def _new_id(nodes: Sequence[AlertNode], taken: set[str]) -> str:
 def title_of(alerts: Sequence[Alert], hosts: list[str], users: list[str]) -> str:
     """Named after the stage of the most severe alert (the furthest stage among equals) and the targets."""
     labels = template("incident")["tactic_labels"]
-    staged = [(LEVEL_RANK.get(a.rule_level, 0), stage(t), t) for a in alerts for t in chain(a.tactics)]
+    known = set(tactic_order())  # a tactic we cannot place never names the incident over one we can
+    staged = [(LEVEL_RANK.get(a.rule_level, 0), stage(t) if t in known else -1, t)
+              for a in alerts for t in chain(a.tactics)]
     top = max(staged)[2] if staged else "unknown"
     targets = hosts or users or ["unknown entities"]
     target = ", ".join(targets[:2]) + (f" and {len(targets) - 2} more" if len(targets) > 2 else "")
-    return fill(template("incident")["title"], stage=labels.get(top, labels["unknown"]), target=target)
+    return fill(template("incident")["title"], stage=label(top, labels), target=target)
 
 
 def build(groups: Sequence[Sequence[AlertNode]], previous: Mapping[str, str],
@@ -75,7 +77,7 @@ def build(groups: Sequence[Sequence[AlertNode]], previous: Mapping[str, str],
     taken: set[str] = set()
     built: list[Incident] = []
     # Largest groups choose first, so a split keeps the old id on its bigger half.
-    for nodes in sorted(groups, key=lambda g: (-len(g), min(n.alert.first_time for n in g))):
+    for nodes in sorted(groups, key=lambda g: (-len(g), min(n.first for n in g))):
         prior = sorted({previous[n.alert.id] for n in nodes if n.alert.id in previous} & set(known),
                        key=lambda i: (known[i].first_seen, i))
         free = [i for i in prior if i not in taken]
@@ -88,6 +90,7 @@ def build(groups: Sequence[Sequence[AlertNode]], previous: Mapping[str, str],
 def _incident(incident_id: str, nodes: Sequence[AlertNode], ctx: RiskContext, settings: Settings,
               before: Incident | None, merged: list[str]) -> Incident:
     alerts = sorted((n.alert for n in nodes), key=lambda a: (a.first_time, a.id))
+    first_seen, last_seen = min(n.first for n in nodes), max(n.last for n in nodes)  # on the hosts' clocks
     hosts = sorted({h for n in nodes for h in n.hosts})
     entities = sorted({e for n in nodes for e in n.entities}, key=lambda e: (e.kind, e.value))
     users = sorted({e.value for e in entities if e.kind == "user"})
@@ -101,12 +104,12 @@ def _incident(incident_id: str, nodes: Sequence[AlertNode], ctx: RiskContext, se
     status: Status = "new"
     if before is not None:
         status = before.status
-        if status == "closed" and alerts[-1].first_time > before.last_seen:
+        if status == "closed" and max(n.first for n in nodes) > before.last_seen:
             status = "new"  # activity after closing reopens the case
     return Incident(
         id=incident_id, title=title_of(alerts, hosts, users), status=status,
         severity=severity(risk, settings), risk=risk, risk_parts=parts,
-        first_seen=alerts[0].first_time, last_seen=max(a.last_time for a in alerts),
+        first_seen=first_seen, last_seen=last_seen,
         tactics=tactics, techniques=sorted({t for a in alerts for t in a.techniques}),
         rules=sorted(rules, key=lambda r: (-rank[r], -rules[r], r)),
         hosts=hosts, users=users, entities=entities,

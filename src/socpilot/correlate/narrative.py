@@ -33,7 +33,7 @@ from socpilot.correlate.schema import (
     TimelineEntry,
 )
 from socpilot.correlate.settings import Settings
-from socpilot.correlate.tactics import chain, stage
+from socpilot.correlate.tactics import chain, label, stage
 from socpilot.correlate.templates import fill, template
 from socpilot.model.alert import LEVEL_RANK, Alert
 
@@ -265,10 +265,10 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
     if len(incident.tactics) > 1:
         labels = texts["tactic_labels"]
         firsts = [i for t in incident.tactics for i in _first_events([a for a in alerts if t in chain(a.tactics)])[:1]]
-        out.add(fill(texts["chain"], chain=" → ".join(labels.get(t, t) for t in incident.tactics)),
+        out.add(fill(texts["chain"], chain=" → ".join(label(t, labels) for t in incident.tactics)),
                 "inferred", firsts, alert_ids)
     elif incident.tactics:
-        out.add(fill(texts["single_stage"], stage=texts["tactic_labels"].get(incident.tactics[0], incident.tactics[0])),
+        out.add(fill(texts["single_stage"], stage=label(incident.tactics[0], texts["tactic_labels"])),
                 "inferred", _first_events(alerts), alert_ids)
     rules = {a.rule_id for a in alerts}
     for pattern in patterns:
@@ -346,23 +346,32 @@ def _timeline(alerts: Sequence[Alert], evidence: Evidence, settings: Settings) -
     """Alerts, their evidence, sensor and identity records, each kind with its share of the limit;
     shown in aligned (host-clock) time."""
     limit = settings.timeline_limit
-    alert_entries = [
-        TimelineEntry(time=a.first_time, aligned_time=a.first_time, source=a.rule_source, kind="alert",
-                      summary=f"[{a.rule_level}] {clip(a.rule_title, 160)}", alert_id=a.id,
-                      event_id=next((i for i in a.event_ids if i in evidence.alert_events), None))
-        for a in alerts[: limit // 4]]
+    skew_of_ip = {ip: net.skew.delta for net in evidence.networks if net.skew for ip in net.ips}
+
+    def shift(row: Mapping[str, Any] | None) -> timedelta:
+        if row is None or row.get("source") not in NETWORK_SENSORS:
+            return timedelta(0)
+        return next((skew_of_ip[row[c]] for c in ("src_ip", "dst_ip") if row.get(c) in skew_of_ip), timedelta(0))
+
+    alert_entries = []
+    for a in alerts[: limit // 4]:
+        first_event = next((i for i in a.event_ids if i in evidence.alert_events), None)
+        moved = shift(evidence.alert_events.get(first_event or ""))
+        alert_entries.append(TimelineEntry(
+            time=a.first_time, aligned_time=a.first_time - moved, source=a.rule_source, kind="alert",
+            summary=f"[{a.rule_level}] {clip(a.rule_title, 160)}", alert_id=a.id, event_id=first_event))
     seen: set[str] = set()
     host_entries: list[TimelineEntry] = []
+    per_alert = max(2, (limit // 2) // max(len(alerts), 1))  # a chatty rule does not crowd out the rest
     for alert in alerts:
-        for event_id in alert.event_ids:
+        for event_id in alert.event_ids[:per_alert]:
             row = evidence.alert_events.get(event_id)
             if row is not None and event_id not in seen and len(host_entries) < limit // 2:
                 seen.add(event_id)
-                host_entries.append(_entry(row, timedelta(0)))
+                host_entries.append(_entry(row, shift(row)))
     other: list[TimelineEntry] = []
     for net in evidence.networks:
-        shift = net.skew.delta if net.skew else timedelta(0)
-        other.extend(_entry(row, shift) for row in net.records if row["id"] not in seen)
+        other.extend(_entry(row, shift(row)) for row in net.records if row["id"] not in seen)
     for rows in evidence.identity.values():
         other.extend(_entry(row, timedelta(0)) for row in rows)
     room = limit - len(alert_entries) - len(host_entries)

@@ -33,15 +33,20 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL)  # DDL takes no parameters; it is a constant
 
 
-def present(con: duckdb.DuckDBPyConnection, catalog: str | None) -> bool:
-    """Whether the incident tables exist (a workspace that never correlated has none)."""
+def has_table(con: duckdb.DuckDBPyConnection, *names: str, catalog: str | None = None) -> bool:
+    """Whether all these tables exist (in ``catalog`` when given)."""
     tree = (exp.select(exp.func("count", exp.Star()).as_("n")).from_(exp.table_("tables", db="information_schema"))
-            .where(exp.column("table_name").isin(*[exp.Placeholder()] * len(TABLES))))
-    params: list[object] = list(TABLES)
+            .where(exp.column("table_name").isin(*[exp.Placeholder()] * len(names))))
+    params: list[object] = list(names)
     if catalog:
         tree = tree.where(exp.column("table_catalog").eq(exp.Placeholder()))
         params.append(catalog)
-    return run_query(con, tree, params)[0]["n"] == len(TABLES)
+    return run_query(con, tree, params)[0]["n"] == len(set(names))
+
+
+def present(con: duckdb.DuckDBPyConnection, catalog: str | None) -> bool:
+    """Whether the incident tables exist (a workspace that never correlated has none)."""
+    return has_table(con, *TABLES, catalog=catalog)
 
 
 def _table(name: str, catalog: str | None) -> exp.Table:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from socpilot.correlate.entities import NETWORK_SENSORS, alert_entities, home_ho
 from socpilot.correlate.fleet import FleetPattern, find_patterns
 from socpilot.correlate.graph import AlertNode, EntityGraph
 from socpilot.correlate.incidents import Incident
-from socpilot.correlate.links import AddressBook, address_book, persons, prevalence, resolutions
+from socpilot.correlate.links import AddressBook, address_book, clock_skew, persons, prevalence, resolutions
 from socpilot.correlate.risk import RiskContext
 from socpilot.correlate.schema import NarrativeDocument
 from socpilot.correlate.settings import Settings, hub_threshold, load_settings
@@ -68,10 +68,16 @@ class CorrelationReport:
 
 
 def stored_alerts(ws: Workspace) -> list[Alert]:
-    """The alerts detection stored in the workspace."""
-    from socpilot.detect import load_alerts  # lazily: detection is a heavier import
+    """The alerts detection stored in the workspace catalog (none before detection has run)."""
+    from socpilot.detect.alerts import load_alerts  # lazily: detection is a heavier import
 
-    return list(load_alerts(ws))
+    con = ws.connect()
+    try:
+        if not persist.has_table(con, "alerts", catalog="catalog"):
+            return []
+        return load_alerts(con)
+    finally:
+        con.close()
 
 
 def _inventory(ws: Workspace, files: Sequence[Path]) -> tuple[list[Asset], list[Identity]]:
@@ -153,7 +159,8 @@ def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: S
         foreign_ips = {e.value for row in events.values() for e in _ips(row) if e.value not in ip_to_host}
         dns = resolutions(con, foreign_ips)
         fleet = _fleet_hosts(con)
-        nodes = alert_nodes(alerts, events, book, dns, persons(identities), settings)
+        nodes = _on_host_clocks(con, alert_nodes(alerts, events, book, dns, persons(identities), settings),
+                                events, book, settings)
         common = _common(con, nodes)
     finally:
         con.close()
@@ -185,6 +192,29 @@ def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: S
 
 def _ips(row: dict[str, Any]) -> list[Entity]:
     return [e for e in (normalise("ip", row.get(c)) for c in ("src_ip", "dst_ip")) if e is not None]
+
+
+def _on_host_clocks(con: duckdb.DuckDBPyConnection, nodes: list[AlertNode], events: dict[str, dict[str, Any]],
+                    book: AddressBook, settings: Settings) -> list[AlertNode]:
+    """Alerts on network-sensor records, moved onto their host's clock where the two disagree.
+
+    Time windows then compare like with like: a sensor seven hours ahead of a host would
+    otherwise put the host's own alerts and the sensor's alerts about it apart.
+    """
+    sensor_only = [i for i, n in enumerate(nodes) if n.hosts and all(
+        events[e].get("source") in NETWORK_SENSORS for e in n.alert.event_ids[:_EVENTS_PER_ALERT] if e in events)
+        and any(e in events for e in n.alert.event_ids[:_EVENTS_PER_ALERT])]
+    skews = {}
+    for host in sorted({h for i in sensor_only for h in nodes[i].hosts}):
+        skew = clock_skew(con, host, book.ips_of(host), settings.skew_min_matches)
+        if skew is not None:
+            skews[host] = skew.delta
+    shifted = list(nodes)
+    for i in sensor_only:
+        host = min(nodes[i].hosts)
+        if host in skews:
+            shifted[i] = replace(nodes[i], shift=skews[host])
+    return shifted
 
 
 def _common(con: duckdb.DuckDBPyConnection, nodes: Sequence[AlertNode]) -> dict[tuple[str, str], int]:

@@ -53,3 +53,9 @@ def stage(tactic: str) -> int:
 def chain(tactics: Iterable[str]) -> list[str]:
     """Distinct tactics in kill-chain order."""
     return sorted({normalise_tactic(t) for t in tactics if t.strip()}, key=lambda t: (stage(t), t))
+
+
+def label(tactic: str, labels: dict[str, str]) -> str:
+    """A tactic's display name: from the templates, else its shortname spelled out (``defense-impairment``)."""
+    name = normalise_tactic(tactic)
+    return labels.get(name) or name.replace("-", " ").capitalize()
