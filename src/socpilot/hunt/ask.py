@@ -6,10 +6,12 @@ the I/O (names from the store, the data's time coverage) around the pure stages.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+import orjson
 from pydantic import BaseModel
 from sqlglot import exp
 
@@ -52,6 +54,25 @@ def known_names(con: duckdb.DuckDBPyConnection) -> Known:
                  domains=names["dns_query"] | names["tls_sni"] | names["http_host"])
 
 
+def stored_names(ws: Workspace, con: duckdb.DuckDBPyConnection) -> Known:
+    """``known_names``, kept in the workspace until new data is ingested (reading them scans the store)."""
+    parts = hashlib.blake2b("\n".join(ws.store.part_paths()).encode(), digest_size=16).hexdigest()
+    path = ws.home / "hunt" / "known-names.json"
+    try:
+        doc = orjson.loads(path.read_bytes())
+        if doc["parts"] == parts:
+            return Known(**{k: frozenset(doc[k]) for k in ("hosts", "users", "domains")})
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # absent or unreadable: read the names again
+    known = known_names(con)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(orjson.dumps({"parts": parts, "hosts": sorted(known.hosts), "users": sorted(known.users),
+                                  "domains": sorted(known.domains)}))
+    tmp.replace(path)
+    return known
+
+
 def coverage(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, datetime | None]:
     """The first and last event time in the store."""
     tree = exp.select(exp.alias_(exp.Min(this=exp.column("time")), "first"),
@@ -65,12 +86,13 @@ def ask(ws: Workspace, question: str, now: datetime | None = None,
     """Answer one plain-English question over the workspace's store.
 
     ``con`` (from ``open_session``) and ``known`` (from ``known_names``) may be reused
-    across questions by callers that ask many; both are read once otherwise.
+    across questions by callers that ask many; otherwise the session is opened here and
+    the names come from the workspace's copy, refreshed when new data has been ingested.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     session = con or open_session(ws)
     try:
-        names = known if known is not None else known_names(session)
+        names = known if known is not None else stored_names(ws, session)
         parsed = parse_question(question, names, registrations="domains" in available(ws.home))
         if parsed.query is None:
             return Answer(question=question, notes=parsed.notes, unparsed=parsed.unparsed,

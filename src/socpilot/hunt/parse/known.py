@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
 def _squash(name: str) -> str:
     # "WS-01", "ws01" and "ws_01" are the same machine to an analyst
-    return re.sub(r"[\W_]+", "", name.lower())
+    return _SEPARATORS.sub("", name.lower())
 
 
 def _local(name: str) -> str:
