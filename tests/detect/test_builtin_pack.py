@@ -2,16 +2,18 @@
 
 Each rule file has a case file at the same path under ``builtin_cases/``: the log format
 and native records. They are written as the real tools write them, ingested through the
-real readers and scanned by the real detection run. Rules that judge one event at a time
-share one store of every positive and one of every negative (the pack runs once on each,
-as shipped); rules whose verdict depends on other events (Sigma correlations, socpilot
-aggregations) get stores holding only their own events, so no other rule's cases tip them.
+real readers and scanned by the real detection run. The pack runs as shipped over one store
+of every rule's positives and one of every negative; Sigma correlations there see only
+their own cases because each correlation file's events are moved to a day of their own.
+socpilot aggregations (periodic, first-seen, rare) judge a value against all the events
+their rule matched, whenever they happened, so each gets stores holding only its own cases.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +70,35 @@ def _alerting_ids(rel: str) -> list[str]:
     return correlations or [d["id"] for d in docs]
 
 
-def _aggregates(rel: str) -> bool:
-    return any("correlation" in d or "socpilot" in d for d in _docs(rel))
+def _isolated(rel: str) -> bool:
+    """socpilot aggregations: their verdict depends on every event their rule matched."""
+    return any("socpilot" in d for d in _docs(rel))
+
+
+def _correlated(rel: str) -> bool:
+    return any("correlation" in d for d in _docs(rel))
+
+
+# The time fields of each case format, as paths into the record.
+_TIME_FIELDS = {
+    "cloudtrail": [("eventTime",)], "okta": [("published",)], "zeek": [("ts",)], "suricata": [("timestamp",)],
+    "windows": [("@timestamp",)], "entra": [("time",), ("properties", "createdDateTime")],
+}
+
+
+def _on_own_day(fmt: str, records: list[dict[str, Any]], days: int) -> list[dict[str, Any]]:
+    """The records moved ``days`` later, their timestamps otherwise written as before."""
+    moved = []
+    for record in records:
+        record = orjson.loads(orjson.dumps(record))
+        for path in _TIME_FIELDS[fmt]:
+            holder = record
+            for key in path[:-1]:
+                holder = holder[key]
+            text = holder[path[-1]]
+            holder[path[-1]] = (date.fromisoformat(text[:10]) + timedelta(days=days)).isoformat() + text[10:]
+        moved.append(record)
+    return moved
 
 
 def _case(rel: str) -> dict[str, Any]:
@@ -114,18 +143,19 @@ Shared = dict[str, tuple[dict[str, list[Alert]], dict[str, list[str]]]]
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Shared:
-    """Per polarity: the pack's alerts over every single-event rule's cases, and each file's event ids."""
+    """Per polarity: the pack's alerts over every case but the isolated ones, and each file's event ids."""
     out: Shared = {}
     for polarity in ("positive", "negative"):
         root = tmp_path_factory.mktemp(polarity)
         ids: dict[str, list[str]] = {}
         inputs = []
-        for rel in ALERTING_FILES:
-            if _aggregates(rel):
+        for n, rel in enumerate(ALERTING_FILES):
+            if _isolated(rel):
                 continue
             case = _case(rel)
+            records = _on_own_day(case["format"], case[polarity], 30 * (n + 1)) if _correlated(rel) else case[polarity]
             path = root / "logs" / rel.replace("/", "__")
-            ids[rel] = _write(case["format"], case[polarity], path)
+            ids[rel] = _write(case["format"], records, path)
             inputs.append(path.with_suffix(_FORMATS[case["format"]][0]))
         out[polarity] = (_alerts_by_rule(root / "home", inputs, None), ids)
     return out
@@ -161,7 +191,7 @@ def test_every_rule_file_has_positive_and_negative_cases() -> None:
 def test_rule_fires_on_its_positives_and_not_on_its_negatives(rel: str, shared: Shared,
                                                               tmp_path: Path) -> None:
     wanted = _alerting_ids(rel)
-    if _aggregates(rel):
+    if _isolated(rel):
         case = _case(rel)
         found = {}
         for polarity in ("positive", "negative"):
@@ -177,12 +207,15 @@ def test_rule_fires_on_its_positives_and_not_on_its_negatives(rel: str, shared: 
             assert not found["negative"][0].get(rid), f"{rel}: {rid} fired on its negatives"
         return
     positive_alerts, positive_ids = shared["positive"]
-    negative_alerts, _ = shared["negative"]
+    negative_alerts, negative_ids = shared["negative"]
     for rid in wanted:
-        # each positive event is evidence of this rule, whatever the other rules' cases
-        assert set(positive_ids[rel]) <= _evidence(positive_alerts.get(rid, [])), f"{rel}: missed positives"
-        # silent on its own negatives and on every other rule's
-        assert not negative_alerts.get(rid), f"{rel}: fired on {_evidence(negative_alerts[rid])}"
+        fired = _evidence(positive_alerts.get(rid, []))
+        if _correlated(rel):  # the window that satisfies the condition, within this rule's own cases
+            assert fired and fired <= set(positive_ids[rel]), f"{rel}: did not fire on its own positives"
+        else:  # each positive event is evidence of this rule, whatever the other rules' cases
+            assert set(positive_ids[rel]) <= fired, f"{rel}: missed positives"
+        # another rule's negative may be this one's positive (a spray's one-user burst is brute force)
+        assert not _evidence(negative_alerts.get(rid, [])) & set(negative_ids[rel]), f"{rel}: fired on its negatives"
 
 
 # Panther's rule tests (panther-labs/panther-analysis) for rules that mean what one of ours
