@@ -8,7 +8,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-
 _SEPARATORS = re.compile(r"[\W_]+")
 
 
