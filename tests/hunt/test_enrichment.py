@@ -49,3 +49,16 @@ def test_first_seen_counts_from_the_first_sighting_in_all_history(workspace, wri
     con.close()
     assert [r["process"] for r in answer.rows] == ["new.exe"]
     assert "first seen in your environment" in answer.interpretation
+
+
+def test_store_names_are_kept_until_new_data_arrives(workspace, write_events) -> None:
+    from socpilot.hunt.ask import stored_names
+
+    write_events(workspace, "one", [_process("WS-01", "a.exe", MONDAY)])
+    con = open_session(workspace)
+    assert stored_names(workspace, con).hosts == {"WS-01"}
+    con.close()
+    write_events(workspace, "two", [_process("WS-02", "a.exe", MONDAY)])
+    con = open_session(workspace)
+    assert stored_names(workspace, con).hosts == {"WS-01", "WS-02"}
+    con.close()
