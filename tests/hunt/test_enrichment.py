@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from socpilot.hunt.ask import ask, run
+from socpilot.hunt.ask import ask, run, stored_names
 from socpilot.hunt.query import Enrichment, HuntQuery
 from socpilot.hunt.session import open_session
 
@@ -52,8 +52,6 @@ def test_first_seen_counts_from_the_first_sighting_in_all_history(workspace, wri
 
 
 def test_store_names_are_kept_until_new_data_arrives(workspace, write_events) -> None:
-    from socpilot.hunt.ask import stored_names
-
     write_events(workspace, "one", [_process("WS-01", "a.exe", MONDAY)])
     con = open_session(workspace)
     assert stored_names(workspace, con).hosts == {"WS-01"}
