@@ -23,6 +23,7 @@ import yaml
 
 from socpilot.api import Workspace
 from socpilot.detect.alerts import load_alerts
+from socpilot.detect.attack import AttackTags
 from socpilot.detect.loader import builtin_rules_dir
 from socpilot.detect.run import compile_rules, detect
 from socpilot.model.alert import Alert
@@ -176,6 +177,18 @@ def test_rule_is_documented_with_attack_technique_and_false_positives(rel: str) 
             assert doc.get(key), f"{rel}: {doc.get('title')} has no {key}"
         assert doc["level"] in ("informational", "low", "medium", "high", "critical")
         assert any(t.startswith("attack.t") and t[8:12].isdigit() for t in doc["tags"]), f"{rel}: no technique tag"
+
+
+def test_attack_tags_are_attack_v18_techniques_and_their_tactics() -> None:
+    kb = AttackTags().kb
+    for rel in RULE_FILES:
+        for doc in _docs(rel):
+            tags = [t.split(".", 1)[1] for t in doc["tags"] if t.startswith("attack.")]
+            techniques = [kb.technique(t.upper()) for t in tags if t[0] == "t" and t[1:5].isdigit()]
+            assert None not in techniques, f"{rel}: unknown technique in {tags}"
+            for name in (t for t in tags if not (t[0] == "t" and t[1:5].isdigit())):
+                tactic = kb.tactic(name)
+                assert tactic is not None and any(tactic.shortname in tech.tactics for tech in techniques), (rel, name)
 
 
 def test_every_rule_file_has_positive_and_negative_cases() -> None:
