@@ -27,7 +27,7 @@ HOSTILE = [
 ]
 values = st.one_of(st.sampled_from(HOSTILE), st.text(min_size=1, max_size=60))
 # literals our compiler itself writes; anything else in the SQL text would be user text
-OWN_LITERALS = {".", ";", "|", "^.*\\\\", "", "^.*\\", "g", "\\..*$"}
+OWN_LITERALS = {".", ";", "|", "^.*\\\\", "", "^.*\\", "g", "\\..*$", "[\\s_-]+", " "}
 
 
 def _shapes(value: str) -> list[HuntQuery]:

@@ -410,8 +410,9 @@ def _inventory(e: Enrichment, b: _Binder) -> exp.Expr:
         test = exp.GT(
             this=exp.StrPosition(this=wrapped, substr=b.bind(f";{str(e.value).lower()};")),
             expression=exp.Literal.number(0))
-    else:
-        test = exp.EQ(this=attr, expression=b.bind(str(e.value).lower()))
+    else:  # "domain controller", "domain_controller" and "Domain-Controller" are one role
+        spaced = exp.func("regexp_replace", attr, exp.Literal.string(r"[\s_-]+"), exp.Literal.string(" "))
+        test = exp.EQ(this=spaced, expression=b.bind(re.sub(r"[\s_-]+", " ", str(e.value).lower())))
     key = _first_of(vocab["enrich_entities"][entity])
     names = [_stripped(key, r"^.*\\")]  # an account as the identity list keys it: no DOMAIN\ prefix
     if entity == "host":  # a host by its name, its short name (no DNS suffix) or its IP

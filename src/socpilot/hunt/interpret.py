@@ -23,7 +23,7 @@ def interpret(query: HuntQuery, now: datetime) -> str:
     if query.sequence is not None:
         seq = query.sequence
         steps = ", then ".join(_step(s) for s in seq.steps)
-        text = f"{subject.capitalize()} where {steps}, each within {seq.within_minutes} minutes of the previous step"
+        text = f"{subject.capitalize()}: {steps}, each within {seq.within_minutes} minutes of the previous step"
         text += " on the same " + seq.by
     else:
         text = f"{subject.capitalize()}: {_classes(query.classes)}"
@@ -52,7 +52,7 @@ def _classes(classes: list[str]) -> str:
 def _step(step: Step) -> str:
     text = _classes(step.classes)
     if step.filters:
-        text += " where " + " and ".join(_filter(f) for f in step.filters)
+        text += " (" + " and ".join(_filter(f) for f in step.filters) + ")"
     return text
 
 
@@ -60,6 +60,8 @@ def _filter(f: Filter) -> str:
     labels = vocabulary()["labels"]
     name = labels["fields"].get(f.field, f.field.removeprefix("fields."))
     value = ", ".join(map(str, f.value)) if isinstance(f.value, list) else f.value
+    if isinstance(value, bool) and f.field in labels["booleans"]:
+        return labels["booleans"][f.field][value != f.negate]
     if f.op == "exists":
         return f"{name} {'is absent' if f.negate else 'is present'}"
     op = labels["ops"][f.op]
@@ -70,10 +72,10 @@ def _filter(f: Filter) -> str:
 def _enrichment(e: Enrichment) -> str:
     entity = e.entity or "domain"
     if e.kind == "registered":
-        return f"the domain was registered in the last {e.days} days (source: domain-registration cache)"
+        return f"the domain was registered in the last {_days(e.days)} (source: domain-registration cache)"
     if e.kind == "first_seen":
         scope = f" for that {e.scope}" if e.scope else ""
-        return f"the {entity} was first seen in your environment{scope} in the last {e.days} days " \
+        return f"the {entity} was first seen in your environment{scope} in the last {_days(e.days)} " \
                "(first seen in your environment, not registration date)"
     if e.kind == "rare":
         return f"the {entity} is rare: seen on at most {e.max_count} {e.scope or 'host'}s in all stored data"
@@ -87,6 +89,10 @@ def _enrichment(e: Enrichment) -> str:
     if e.attribute == "mfa_enrolled":
         return f"the user is {'' if e.value else 'not '}enrolled in MFA (identity list)"
     return f"the user's {e.attribute} is {e.value!r} (identity list)"
+
+
+def _days(days: int | None) -> str:
+    return "day" if days == 1 else f"{days} days"
 
 
 def describe_time(time: TimeRange, now: datetime) -> str:
