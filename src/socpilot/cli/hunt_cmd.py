@@ -99,7 +99,10 @@ def hunts_run(
     hunt = curated_hunts().get(name)
     if hunt is None:
         raise typer.BadParameter(f"no hunt named {name!r}; known: {', '.join(curated_hunts())}")
-    values = dict(p.split("=", 1) for p in param or [] if "=" in p)
+    malformed = [p for p in param or [] if "=" not in p]
+    if malformed:
+        raise typer.BadParameter(f"--param takes key=value, got {', '.join(malformed)}")
+    values = dict(p.split("=", 1) for p in param or [])
     try:
         query = hunt.build(values)
     except ValueError as err:
