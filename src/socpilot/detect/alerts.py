@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
 from sqlglot import exp
 
 from socpilot.detect.compiler import RuleMeta
@@ -97,17 +98,34 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def save(con: duckdb.DuckDBPyConnection, alerts: Iterable[Alert], at: datetime) -> int:
     """Insert or replace alerts by id (a re-run over the same evidence gives the same ids)."""
-    rows = [
-        (a.id, a.rule_id, a.rule_title, a.rule_level, a.rule_status, a.rule_author, a.rule_license,
-         a.rule_source, a.description, a.techniques, a.tactics, a.first_time, a.last_time, a.count,
-         a.event_ids, orjson.dumps([e.model_dump() for e in a.entities]).decode(), a.group_key,
-         a.model_dump_json(), at)
-        for a in alerts
-    ]
-    if rows:
-        con.executemany("INSERT OR REPLACE INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        rows)
-    return len(rows)
+    batch = list({a.id: a for a in alerts}.values())
+    if not batch:
+        return 0
+    # One Arrow batch: executemany pays a round trip per row.
+    table = pa.table({
+        "id": [a.id for a in batch], "rule_id": [a.rule_id for a in batch],
+        "rule_title": [a.rule_title for a in batch], "rule_level": [a.rule_level for a in batch],
+        "rule_status": [a.rule_status for a in batch], "rule_author": [a.rule_author for a in batch],
+        "rule_license": [a.rule_license for a in batch], "rule_source": [a.rule_source for a in batch],
+        "description": [a.description for a in batch],
+        "techniques": pa.array([a.techniques for a in batch], pa.list_(pa.string())),
+        "tactics": pa.array([a.tactics for a in batch], pa.list_(pa.string())),
+        "first_time": [a.first_time for a in batch], "last_time": [a.last_time for a in batch],
+        "count": [a.count for a in batch],
+        "event_ids": pa.array([a.event_ids for a in batch], pa.list_(pa.string())),
+        "entities": [orjson.dumps([e.model_dump() for e in a.entities]).decode() for a in batch],
+        "group_key": pa.array([a.group_key for a in batch], pa.string()),
+        "document": [a.model_dump_json() for a in batch],
+        "detected_at": [at] * len(batch),
+    })
+    con.register("socpilot_new_alerts", table)
+    try:
+        insert = exp.insert(exp.select(exp.Star()).from_("socpilot_new_alerts"), "alerts")
+        insert.set("alternative", "REPLACE")
+        con.execute(insert.sql("duckdb"))
+    finally:
+        con.unregister("socpilot_new_alerts")
+    return len(batch)
 
 
 def load_alerts(con: duckdb.DuckDBPyConnection, rule_id: str | None = None, limit: int | None = None) -> list[Alert]:

@@ -175,7 +175,7 @@ def string_match(column: exp.Expression, value: SigmaString, lowered: bool) -> e
     parts: list[str | SpecialChars] = []
     for part in value.s:
         if isinstance(part, Placeholder):
-            raise UnsupportedRule(f"placeholder %{part.name}% has no value (define it in placeholders.yml)")
+            raise UnsupportedRule(f"placeholder %{part.name}% has no value (give it values under placeholders: in detect.yml)")
         if isinstance(part, str):
             text = part.lower() if lowered else part
             if parts and isinstance(parts[-1], str):

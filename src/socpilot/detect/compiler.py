@@ -49,6 +49,7 @@ class RuleMeta:
     description: str | None
     tags: tuple[str, ...]
     product: str | None
+    digest: str = ""  # of the rule file's text
     generate: bool = True  # False: only feeds correlation rules (Sigma ``generate``)
     extension: Mapping[str, Any] | None = None  # the socpilot: block (see extensions.py)
 
@@ -183,6 +184,7 @@ def meta_of(rule_file: RuleFile, rule: SigmaRule | SigmaCorrelationRule) -> Rule
         description=rule.description,
         tags=tuple(f"{t.namespace}.{t.name}".lower() for t in rule.tags),
         product=logsource.product if logsource else None,
+        digest=rule_file.digest,
         extension=custom.get("socpilot"),
     )
 

@@ -40,6 +40,7 @@ class ScanResult:
     failed: dict[str, str] = field(default_factory=dict)  # rule key -> run-time error
     groups: int = 0
     rows_scanned: int = 0
+    skipped: int = 0  # rules not evaluated: a literal they require occurs nowhere in their events
 
 
 def parquet_relation(paths: Sequence[str]) -> exp.Expression:
@@ -69,11 +70,58 @@ def scan(con: duckdb.DuckDBPyConnection, relation: exp.Expression, rules: Iterab
         for where, members in sorted(groups.items(), key=lambda kv: str(kv[0])):
             # The group's own rows first: otherwise DuckDB may run every rule over the whole table.
             if _group_table(con, where):
-                for start in range(0, len(members), CHUNK):
-                    _evaluate(con, members[start:start + CHUNK], extras[where], result)
+                # Planning a rule costs more than running it on a small table: only rules whose
+                # required literals occur in the group's values reach DuckDB.
+                texts = _column_texts(con, set().union(*(r.columns for r in members)))
+                feasible = [r for r in members if _feasible(r.condition, texts)]
+                result.skipped += len(members) - len(feasible)
+                for start in range(0, len(feasible), CHUNK):
+                    _evaluate(con, feasible[start:start + CHUNK], extras[where], result)
     for table in (TABLE, GROUP_TABLE):
         con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True).sql("duckdb"))
     return result
+
+
+def _column_texts(con: duckdb.DuckDBPyConnection, symbols: set[str]) -> dict[str, str]:
+    """Each column's distinct values joined into one text, to test literals against."""
+    ordered = sorted(symbols)
+    if not ordered:
+        return {}
+    separator = exp.Literal.string("\n")  # any separator keeps the test sound
+    aggregates = [exp.GroupConcat(this=exp.Distinct(expressions=[exp.column(s, quoted=True)]), separator=separator)
+                  for s in ordered]
+    row = con.execute(exp.select(*aggregates).from_(GROUP_TABLE).sql("duckdb")).fetchone() or ()
+    return {s: text or "" for s, text in zip(ordered, row, strict=True)}
+
+
+def required_literals(node: exp.Expression) -> list[list[tuple[str, str]]]:
+    """Clauses a row must satisfy for the condition to hold: each lists (column, literal) alternatives.
+
+    Sound, not complete: a condition part that needs no literal (regex, NOT, numbers)
+    contributes no clause, so only rules that certainly cannot match are pruned.
+    """
+    if isinstance(node, exp.Paren):
+        return required_literals(node.this)
+    if isinstance(node, exp.And):  # flatten(): long chains are deep trees
+        return [clause for part in node.flatten() for clause in required_literals(part)]
+    if isinstance(node, exp.Or):
+        alternatives: list[tuple[str, str]] = []
+        for part in node.flatten():
+            needed = required_literals(part)
+            if not needed:
+                return []
+            alternatives += needed[0]
+        return [alternatives]
+    if isinstance(node, exp.Contains | exp.StartsWith | exp.EndsWith | exp.EQ):
+        column, literal = node.this, node.expression
+        if isinstance(column, exp.Column) and isinstance(literal, exp.Literal) and literal.is_string and literal.this:
+            return [[(column.name, literal.this)]]
+    return []
+
+
+def _feasible(condition: exp.Expression, texts: dict[str, str]) -> bool:
+    return all(any(literal in texts.get(column, "") for column, literal in clause)
+               for clause in required_literals(condition))
 
 
 def _group_table(con: duckdb.DuckDBPyConnection, where: Where) -> int:
@@ -104,7 +152,8 @@ def _materialise(con: duckdb.DuckDBPyConnection, relation: exp.Expression,
         if len(wheres) < len(groups):  # extract only for rows some reader wants
             value = exp.Case(ifs=[exp.If(this=_any_of(wheres), true=value)])
         projections.append(exp.alias_(value, symbol, quoted=True))
-    select = exp.select(*projections).from_(relation.copy()).where(_any_of(list(groups)))
+    select = exp.select(*projections, copy=False).from_(relation.copy(), copy=False).where(
+        _any_of(list(groups)), copy=False)
     params: list[Any] = []
     if since is not None:
         select = select.where(exp.GTE(this=exp.column("time"), expression=exp.Placeholder()))
@@ -151,9 +200,10 @@ def _select(con: duckdb.DuckDBPyConnection, chunk: list[CompiledRule],
     projections: list[exp.Expression] = [exp.column(c) for c in ("id", "time", *ENTITY_COLUMNS)]
     projections += [exp.column("f:" + f, quoted=True) for f in sorted(extra)]
     projections += [exp.alias_(r.condition, f"r{i}", quoted=True, copy=False) for i, r in enumerate(chunk)]
-    flags = exp.select(*projections).from_(GROUP_TABLE).subquery("m")
+    # copy=False throughout: the trees are only read, and copying them costs more than rendering.
+    flags = exp.select(*projections, copy=False).from_(GROUP_TABLE, copy=False).subquery("m", copy=False)
     any_match = exp.or_(*(exp.column(f"r{i}", quoted=True) for i in range(len(chunk))), copy=False)
-    # copy=False: the trees are only read, and copying them costs more than rendering.
-    cursor = con.execute(exp.select(exp.Star()).from_(flags).where(any_match).sql("duckdb", copy=False))
+    select = exp.select(exp.Star(), copy=False).from_(flags, copy=False).where(any_match, copy=False)
+    cursor = con.execute(select.sql("duckdb", copy=False))
     names = [d[0] for d in cursor.description or []]
     return cursor.fetchall(), names

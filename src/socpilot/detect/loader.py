@@ -8,6 +8,7 @@ are resolved against every rule loaded together with them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -38,6 +39,7 @@ class RuleFile:
     ruleset: RuleSet
     rules: list[SigmaRule | SigmaCorrelationRule] = field(default_factory=list)
     error: str | None = None
+    digest: str = ""  # of the file's text: tells a changed rule set apart cheaply
 
 
 @dataclass
@@ -107,6 +109,7 @@ def load(paths: Iterable[Path], include_builtin: bool = True) -> Loaded:
 def _load_file(path: Path, ruleset: RuleSet) -> tuple[RuleFile, list[SigmaFilter]]:
     try:
         text = path.read_text(encoding="utf-8")
+        digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
         parsed = SigmaCollection.from_yaml(text, collect_errors=True, collect_filters=True,
                                             source=SigmaRuleLocation(path), resolve_references=False)
     except Exception as exc:  # a hostile file must not stop the others (pySigma raises many types)
@@ -120,4 +123,4 @@ def _load_file(path: Path, ruleset: RuleSet) -> tuple[RuleFile, list[SigmaFilter
             rules.append(rule)
     if errors:
         return RuleFile(path, ruleset, error="; ".join(errors)), []
-    return RuleFile(path, ruleset, rules), list(parsed.filters)
+    return RuleFile(path, ruleset, rules, digest=digest), list(parsed.filters)

@@ -66,11 +66,12 @@ def compile_rules(rule_paths: Iterable[Path], include_builtin: bool = True,
 
 
 def fingerprint(compiled: Compiled) -> str:
+    """Names a rule set: its rule files' texts and where each rule reads (the logsource mapping)."""
     h = hashlib.blake2b(digest_size=12)
     for rule in sorted(compiled.rules, key=lambda r: r.key):
-        h.update(rule.key.encode() + b"\0" + repr(rule.target).encode() + b"\0" + rule.condition.sql().encode())
-    for meta, corr in compiled.correlations:
-        h.update(meta.id.encode() + repr(corr.to_dict()).encode())
+        h.update(f"{rule.key}\0{rule.meta.digest}\0{rule.target!r}\0".encode())
+    for meta, _ in sorted(compiled.correlations, key=lambda c: c[0].id):
+        h.update(f"{meta.id}\0{meta.digest}\0".encode())
     return h.hexdigest()
 
 
