@@ -92,6 +92,16 @@ def test_time_comes_from_the_most_trusted_field_with_its_offset_applied() -> Non
     assert naive["time"] == datetime(2020, 10, 19, 12, 28, 44, 333000, tzinfo=UTC)
 
 
+def test_a_time_that_states_its_offset_beats_a_local_one_without() -> None:
+    # OTRF's 2020-10 exports: TimeCreated is local time on a 12-hour clock, UtcTime is right.
+    sysmon = _event({"TimeCreated": "2020-10-18 10:56:18.955", "UtcTime": "2020-10-19 02:56:18.954",
+                     "EventID": 10, "Channel": "Microsoft-Windows-Sysmon/Operational"})
+    stamped = _event({"EventTime": "2020-06-09 22:50:54", "TimeGenerated": "2020-06-10T02:50:56Z",
+                      "EventID": 1, "Channel": "Security"})
+    assert sysmon["time"] == datetime(2020, 10, 19, 2, 56, 18, 954000, tzinfo=UTC)
+    assert stamped["time"] == datetime(2020, 6, 10, 2, 50, 56, tzinfo=UTC)
+
+
 def test_evtx_dump_shape_flattens_system_fields_under_sigma_names() -> None:
     record = {"Event": {"#attributes": {"xmlns": "x"}, "System": {
         "Provider": {"#attributes": {"Name": "Service Control Manager", "Guid": "{55}"}},

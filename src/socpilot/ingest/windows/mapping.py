@@ -39,6 +39,7 @@ class WindowsMapping:
     protocols: dict[str, str]
     directions: dict[str, str]
     time_fields: tuple[str, ...]
+    utc_fields: frozenset[str]  # time fields whose values are UTC even without an offset
     default: EventKind
     kinds: dict[tuple[str, str], EventKind]
 
@@ -84,6 +85,7 @@ def build_mapping(doc: dict[str, Any]) -> WindowsMapping:
         protocols={str(k): str(v) for k, v in doc["protocols"].items()},
         directions={str(k): str(v) for k, v in doc["directions"].items()},
         time_fields=tuple(doc["time_fields"]),
+        utc_fields=frozenset(doc.get("utc_fields", ())),
         default=_kind({}, defaults),
         kinds=kinds,
     )

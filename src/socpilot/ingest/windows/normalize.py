@@ -24,23 +24,32 @@ class NotAnEvent(ValueError):
     """A record that cannot become an event (no usable time); the reader quarantines it."""
 
 
-def parse_time(text: str) -> datetime | None:
-    """An ISO-8601 time as aware UTC; a time without an offset is taken as UTC."""
+def _parse(text: str) -> datetime | None:
     try:
-        ts = datetime.fromisoformat(text.strip())
+        return datetime.fromisoformat(text.strip())
     except ValueError:
         return None
-    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
-def event_time(fields: dict[str, str], time_fields: tuple[str, ...]) -> datetime | None:
+def event_time(fields: dict[str, str], time_fields: tuple[str, ...],
+               utc_fields: frozenset[str] = frozenset()) -> datetime | None:
+    """The most trusted time: the first that states its offset (or is UTC by definition),
+    else the first parsable one, taken as UTC."""
+    fallback: datetime | None = None
     for name in time_fields:
         value = fields.get(name)
-        if value:
-            ts = parse_time(value)
-            if ts is not None:
-                return ts
-    return None
+        if not value:
+            continue
+        ts = _parse(value)
+        if ts is None:
+            continue
+        if ts.tzinfo is not None:
+            return ts.astimezone(UTC)
+        if name in utc_fields:
+            return ts.replace(tzinfo=UTC)
+        if fallback is None:
+            fallback = ts.replace(tzinfo=UTC)
+    return fallback
 
 
 def to_int(text: str) -> int | None:
@@ -90,7 +99,7 @@ def parse_answers(text: str) -> list[str]:
 
 def normalize(fields: dict[str, str], raw: str, offset: int, mapping: WindowsMapping) -> dict[str, Any]:
     """The event dict for one flattened Windows record; raises NotAnEvent without a time."""
-    ts = event_time(fields, mapping.time_fields)
+    ts = event_time(fields, mapping.time_fields, mapping.utc_fields)
     if ts is None:
         raise NotAnEvent("no parsable time (looked for " + ", ".join(mapping.time_fields) + ")")
     channel = fields.get("Channel") or None
