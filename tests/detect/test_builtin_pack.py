@@ -245,6 +245,7 @@ PANTHER = {
         "AWS.IAM.Backdoor.User.Keys": "cloud/aws_access_key_created_for_other_user.yml",
         "AWS.ConfigService.DisabledDeleted": "cloud/aws_security_monitoring_disabled.yml",
         "AWS.VPCFlow.LogsDeleted": "cloud/aws_security_monitoring_disabled.yml",
+        "AWS.User.Login.Profile.Modified": "cloud/aws_console_password_set_for_other_user.yml",
     }),
     "identity/okta/panther_okta_systemlog.jsonl": ("okta", {
         "Okta.AdminRoleAssigned": "identity/okta_admin_privilege_granted.yml",
