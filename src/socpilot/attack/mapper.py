@@ -9,7 +9,10 @@ Three kinds of evidence add up to a technique's score:
 - cues: curated patterns (tools, command-line idioms, API calls, event ids, cloud API
   names) from ``cues.yaml``, each pointing at techniques with a weight.
 
-Only active v18.1 techniques are ever returned.
+Smaller terms refine the ranking: a tactic named in the text, support from sibling
+sub-techniques that also match, and a popularity prior from ATT&CK's procedure examples.
+Sentences that only speculate about consequences ("this could allow an attacker to ...")
+are dropped first. Only active v18.1 techniques are ever returned.
 """
 
 from __future__ import annotations
