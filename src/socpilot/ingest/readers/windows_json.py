@@ -115,7 +115,7 @@ def _read_lines(lines: Iterator[tuple[int, bytes] | Quarantined], mapping: Windo
         line = line.rstrip(b"\r\n")
         if lineno == 1:
             line = line.removeprefix(codecs.BOM_UTF8)
-        if not line.strip():
+        if not line or line.isspace():  # blank; isspace does not copy the line
             continue
         raw = line.decode("utf-8", "replace")
         try:
