@@ -40,3 +40,15 @@ def test_below_the_spread_threshold_alerts_stay_incidents(b, workspace, put_even
                        for n in range(3)])
     report = correlate(workspace, [b.alert("updater", [r]) for r in rows], fleet_min_hosts=10)
     assert (report.patterns, report.incidents) == (0, 3)
+
+
+def test_sessions_of_one_assumed_role_are_one_pattern_over_accounts(workspace, put_events, b) -> None:
+    rows = put_events([b.event("cloudtrail", b.t0 + b.minutes(n), C.API, cloud_action="AssumeRole",
+                               user_name=f"erp-report-{n}", src_ip="10.40.3.81",
+                               cloud_principal=f"arn:aws:sts::1:assumed-role/erp-reporting/erp-report-{n}")
+                       for n in range(30)])
+    report = correlate(workspace, [b.alert("assume", [r], "low", ["lateral-movement"], title="AssumeRole")
+                                   for r in rows])
+    [pattern] = fleet_patterns(workspace)
+    assert (report.incidents, pattern.kind, pattern.unit, pattern.host_count) == (0, "cloud_role", "accounts", 30)
+    assert pattern.value == "arn:aws:sts::1:assumed-role/erp-reporting"

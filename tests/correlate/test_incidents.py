@@ -134,3 +134,13 @@ def test_duplicate_evidence_less_and_naive_alerts_do_not_break_a_run(workspace, 
     [case] = list_incidents(workspace)
     assert (report.alerts, report.alerts_skipped) == (2, 2)
     assert case.alert_count == 2 and case.first_seen == b.t0 and case.last_seen == b.t0 + b.minutes(6)
+
+
+def test_one_rule_tagged_with_several_tactics_is_not_a_kill_chain(b) -> None:
+    settings = load_settings()
+    ctx = RiskContext(rule_hosts={}, fleet_size=40)
+    one = b.alert("sys", [_proc(b, "SQL01", b.t0)], "high", ["credential-access", "privilege-escalation"])
+    two = b.alert("dump", [_proc(b, "SQL01", b.t0, cmd="procdump lsass")], "high", ["credential-access"])
+    _, alone = score([one], ["sql01"], ctx, settings)
+    _, together = score([one, two], ["sql01"], ctx, settings)
+    assert alone["progression"] == 0 and together["progression"] > 0

@@ -27,10 +27,11 @@ class FleetPattern(BaseModel):
     id: str
     rule_id: str
     rule_title: str
-    kind: str  # command_line, hash, parent_child, destination
+    kind: str  # command_line, hash, parent_child, cloud_role, destination
     value: str
-    hosts: list[str]
+    hosts: list[str]  # where it was seen: host names, or account names for cloud and identity alerts
     host_count: int
+    unit: str = "hosts"  # what hosts counts: hosts or accounts
     alert_count: int
     first_seen: datetime
     last_seen: datetime
@@ -41,7 +42,7 @@ class FleetPattern(BaseModel):
         """One line with the spread: ``"Rule" matched the same command line on 214 hosts since Tuesday ...``."""
         alerts = f"{self.alert_count} alert" + ("" if self.alert_count == 1 else "s")
         return fill(template("incident")["fleet_summary"], rule=self.rule_title, kind=self.kind.replace("_", " "),
-                    count=self.host_count, since=self.first_seen.strftime("%A %Y-%m-%d %H:%M UTC"), alerts=alerts)
+                    count=self.host_count, unit=self.unit, since=self.first_seen.strftime("%A %Y-%m-%d %H:%M UTC"), alerts=alerts)
 
 
 def _basename(path: str) -> str:
@@ -61,6 +62,9 @@ def pattern_keys(events: Iterable[Mapping[str, Any]], declared: Iterable[tuple[s
                 break
         if row.get("parent_name") and row.get("process_name"):
             found["parent_child"].append(f"{_basename(str(row['parent_name']))} > {_basename(str(row['process_name']))}")
+        role = _assumed_role(str(row.get("cloud_principal") or ""))
+        if role:
+            found["cloud_role"].append(role)
         for column in ("dns_query", "tls_sni", "http_host"):
             domain = normalise_domain(str(row.get(column) or ""))
             if domain:
@@ -72,10 +76,17 @@ def pattern_keys(events: Iterable[Mapping[str, Any]], declared: Iterable[tuple[s
         found[kind].append(value)
     # Only the most specific kind present counts: a rare command line stays rare even when its
     # parent/child pair (cmd.exe > whoami.exe) is everywhere.
-    for kind in ("command_line", "hash", "parent_child", "destination"):
+    for kind in ("command_line", "hash", "parent_child", "cloud_role", "destination"):
         if found.get(kind):
             return [(kind, value) for value in dict.fromkeys(found[kind])]
     return []
+
+
+def _assumed_role(principal: str) -> str | None:
+    """``arn:aws:sts::1:assumed-role/Role/session`` -> ``arn:aws:sts::1:assumed-role/role``: sessions come and go."""
+    if ":assumed-role/" not in principal:
+        return None
+    return principal.rsplit("/", 1)[0].lower() if principal.count("/") >= 2 else principal.lower()
 
 
 def _declared(node: AlertNode) -> list[tuple[str, str]]:
@@ -85,7 +96,8 @@ def _declared(node: AlertNode) -> list[tuple[str, str]]:
 
 def find_patterns(nodes: Sequence[AlertNode], events: Mapping[str, Mapping[str, Any]],
                   min_hosts: int) -> tuple[list[FleetPattern], set[int]]:
-    """Patterns seen on at least ``min_hosts`` hosts, and the node indexes they account for.
+    """Patterns seen on at least ``min_hosts`` hosts (or accounts, for alerts without a host),
+    and the node indexes they account for.
 
     ``events`` maps event ids to event rows (the alerts' evidence, where loaded).
     """
@@ -96,7 +108,7 @@ def find_patterns(nodes: Sequence[AlertNode], events: Mapping[str, Mapping[str, 
         keys = [(node.alert.rule_id, kind, value) for kind, value in pattern_keys(rows, _declared(node))]
         keys_of.append(keys)
         for key in keys:
-            hosts_of_key[key] |= node.hosts
+            hosts_of_key[key] |= node.anchors
     members: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for i, keys in enumerate(keys_of):
         chosen = next((k for k in keys if len(hosts_of_key[k]) >= min_hosts), None)
@@ -110,11 +122,13 @@ def find_patterns(nodes: Sequence[AlertNode], events: Mapping[str, Mapping[str, 
 def _pattern(key: tuple[str, str, str], nodes: list[AlertNode]) -> FleetPattern:
     rule_id, kind, value = key
     digest = hashlib.blake2b("\0".join(key).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-    hosts = sorted({h for n in nodes for h in n.hosts})
+    anchors = {a for n in nodes for a in n.anchors}
+    unit = "hosts" if any(a.startswith("host:") for a in anchors) else "accounts"
+    hosts = sorted({a.split(":", 1)[1] for a in anchors})
     alerts = sorted((n.alert for n in nodes), key=lambda a: (a.first_time, a.id))
     return FleetPattern(
         id="fp-" + digest, rule_id=rule_id, rule_title=alerts[0].rule_title, kind=kind, value=value,
-        hosts=hosts, host_count=len(hosts), alert_count=len(alerts),
+        hosts=hosts, host_count=len(hosts), unit=unit, alert_count=len(alerts),
         first_seen=alerts[0].first_time, last_seen=max(a.last_time for a in alerts),
         alert_ids=[a.id for a in alerts], event_ids=[a.event_ids[0] for a in alerts if a.event_ids],
     )

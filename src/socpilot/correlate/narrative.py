@@ -274,7 +274,7 @@ def build(incident: Incident, alerts: Sequence[Alert], evidence: Evidence, book:
     for pattern in patterns:
         shared = sorted(set(pattern.hosts) & set(incident.hosts))
         values = {"rule": clip(pattern.rule_title, 160), "kind": pattern.kind.replace("_", " "),
-                  "count": pattern.host_count, "pattern": pattern.id, "hosts": listing(shared)}
+                  "count": pattern.host_count, "unit": pattern.unit, "pattern": pattern.id, "hosts": listing(shared)}
         if pattern.rule_id in rules:
             out.add(fill(texts["fleet_rule"], **values), "inferred", pattern.event_ids)
         elif shared:

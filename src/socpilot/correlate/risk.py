@@ -4,8 +4,9 @@ how unusual its alerts are here, and how much the hosts it touches matter.
     risk = 100 * (w_level * level + w_progression * progression + w_rarity * rarity) * criticality
 
 - level: distinct rules weighted by their level, saturating (many alerts of one rule add nothing);
-- progression: distinct ATT&CK tactics, saturating, so initial access -> execution -> ... ->
-  exfiltration outweighs any number of alerts of a single tactic;
+- progression: distinct ATT&CK tactics (no more than the distinct rules reaching them),
+  saturating, so initial access -> execution -> ... -> exfiltration outweighs any number
+  of alerts of a single tactic;
 - rarity: how few of the fleet's hosts fire the incident's rules (1 = only here);
 - criticality: the most critical host's factor from the inventory (1 when unknown).
 """
@@ -39,7 +40,9 @@ def score(alerts: Sequence[Alert], hosts: Sequence[str], ctx: RiskContext,
         by_rule[alert.rule_id] = max(by_rule.get(alert.rule_id, 0.0), weight)
     level = 1 - math.exp(-sum(by_rule.values()) / settings.level_scale)
     tactics = chain(t for a in alerts for t in a.tactics)
-    progression = 1 - math.exp(-max(len(tactics) - 1, 0) / settings.progression_scale)
+    # A stage needs a rule of its own: one rule tagged with three tactics has not moved three stages.
+    stages = min(len(tactics), len({a.rule_id for a in alerts if a.tactics}))
+    progression = 1 - math.exp(-max(stages - 1, 0) / settings.progression_scale)
     others = max(ctx.fleet_size - 1, 1)
     rarity = sum(1 - min(max(ctx.rule_hosts.get(r, 1) - 1, 0) / others, 1.0) for r in by_rule) / max(len(by_rule), 1)
     factors = [settings.criticality.get(ctx.criticality[h], 1.0) for h in hosts if h in ctx.criticality]
