@@ -107,3 +107,15 @@ def test_real_rule_text_maps_first_to_one_of_its_labelled_parents(data) -> None:
 def test_a_huge_pasted_text_is_cut_and_still_mapped() -> None:
     text = "vssadmin delete shadows /all /quiet\n" + "x" * 2_000_000
     assert map_text(text, top=1)[0].technique_id == "T1490"
+
+
+def test_an_untagged_sensor_alert_maps_from_its_title() -> None:
+    from socpilot.model.alert import Alert
+
+    alert = Alert(id="al-1", rule_id="suricata:2009358", rule_source="sensor",
+                  rule_title="ET SCAN Nmap Scripting Engine User-Agent Detected (Nmap Scripting Engine)",
+                  first_time=datetime(2026, 1, 1, tzinfo=UTC), last_time=datetime(2026, 1, 1, tzinfo=UTC),
+                  event_ids=["e1"])
+    results = map_text("", event=alert, top=3)
+    assert results[0].technique_id == "T1046"
+    assert any("nmap" in e.lower() for e in results[0].evidence)
