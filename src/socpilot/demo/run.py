@@ -124,11 +124,11 @@ def _posture(ws: Workspace, run: DemoRun) -> None:
 def _alerts(ws: Workspace, run: DemoRun, tell: Say) -> list[Any]:
     """Sigma detection's alerts and the baseline anomalies of the newest day, each when this build has it."""
     alerts: dict[str, Any] = {}
-    detect = _entry("socpilot.detect", "detect")
+    detect = _entry("socpilot.detect.run", "detect")
     stored = _entry("socpilot.correlate.run", "stored_alerts")
     if detect is not None:
-        tell("Running detection rules ...")
-        result = _timed(run, "detect", lambda: detect(ws))
+        tell("Running the built-in detection rules ...")
+        result = _timed(run, "detect", lambda: detect(ws.store))
         run.detection = result.to_dict() if hasattr(result, "to_dict") else {"result": str(result)}
         alerts.update({a.id: a for a in (stored(ws) if stored is not None else [])})
     else:
@@ -157,7 +157,10 @@ def _incidents(ws: Workspace, run: DemoRun, alerts: list[Any], tell: Say) -> Non
     if report.top:
         top = report.top[0]
         show = _entry("socpilot.correlate.run", "show")
-        run.top_incident = {**top, "summary": show(ws, top["id"], "text") if show else ""}
+        listed = _entry("socpilot.correlate.run", "list_incidents")
+        found = next((i for i in (listed(ws) if listed else []) if i.id == top["id"]), None)
+        run.top_incident = {**top, "summary": show(ws, top["id"], "text") if show else "",
+                            "hosts": list(found.hosts) if found else [], "users": list(found.users) if found else []}
         run.top_incident["ground_truth"] = stage_coverage(ws, run.manifest, top["id"])
 
 
