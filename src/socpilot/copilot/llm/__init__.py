@@ -7,7 +7,7 @@ validated and anything else is discarded for the template answer.
 
 from socpilot.copilot.llm.config import LLMConfig, load_provider
 from socpilot.copilot.llm.provider import Provider, ScriptedProvider
-from socpilot.copilot.llm.tasks import ToolCall, rerank_techniques, rewrite_narrative, understand
+from socpilot.copilot.llm.tasks import ToolCall, draft_hunt, rerank_techniques, rewrite_narrative, understand
 
 __all__ = ["LLMConfig", "Provider", "ScriptedProvider", "ToolCall", "load_provider", "rerank_techniques",
-           "rewrite_narrative", "understand"]
+           "draft_hunt", "rewrite_narrative", "understand"]

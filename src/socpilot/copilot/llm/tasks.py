@@ -1,6 +1,6 @@
 """The only three things a model may do, each validated before it counts.
 
-1. ``understand``: a question the offline parser could not map -> a HuntQuery or a tool call.
+1. ``understand``/``draft_hunt``: a question the offline parser could not map -> a HuntQuery or a tool call.
 2. ``rewrite_narrative``: template sentences -> fluent prose that keeps every citation.
 3. ``rerank_techniques``: reorder ATT&CK candidates the offline mapper found.
 
@@ -62,6 +62,16 @@ def understand(provider: Provider, question: str) -> Understanding | None:
     if (parsed.kind == "hunt") != (parsed.query is not None) or (parsed.kind == "tool") != (parsed.call is not None):
         return None
     return parsed
+
+
+def draft_hunt(provider: Provider, question: str) -> HuntQuery | None:
+    """A HuntQuery for a question already known to be a hunt (decoding constrained to its schema)."""
+    reply = provider.complete(SYSTEM, "Turn the analyst's question into a hunt query.\n" + _data({"question": question}),
+                              HuntQuery.model_json_schema())
+    try:
+        return HuntQuery.model_validate_json(reply)
+    except ValidationError:
+        return None
 
 
 def rewrite_narrative(provider: Provider, sentences: list[Cited], existing_ids: set[str]) -> list[Cited]:
