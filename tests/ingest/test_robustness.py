@@ -235,3 +235,14 @@ def test_hostile_nesting_is_quarantined_in_both_json_layouts(data: Path, tmp_pat
         items = list(WindowsJsonReader().read(Input(tmp_path / name)))
         assert [isinstance(i, Quarantined) for i in items] == [False, True, False], name
         assert items[1].reason.startswith(where) and items[1].offset == 2
+
+
+def test_forcing_the_windows_source_picks_the_windows_reader_that_fits(data: Path, tmp_path: Path,
+                                                                       workspace: Workspace) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.log").write_bytes((data / EVTX).read_bytes())  # names that say nothing
+    (tmp_path / "in" / "b.log").write_bytes(b"".join(_otrf_lines(data)))
+    report = workspace.ingest([tmp_path / "in"], source="windows")
+    assert sorted(r.records for r in report.results) == [68, 101] and report.quarantined == 0
+    unknown = Workspace.open(tmp_path / "other").ingest([tmp_path / "in"], source="nonesuch")
+    assert unknown.records == 0 and all("unknown source 'nonesuch'" in r.skipped for r in unknown.results)

@@ -19,7 +19,8 @@ import duckdb
 
 from socpilot.ingest.inputs import Input, discover
 from socpilot.ingest.quarantine import Quarantined
-from socpilot.ingest.readers import detect_reader, reader_by_source
+from socpilot.ingest.reader import Reader
+from socpilot.ingest.readers import all_readers, detect_reader, reader_by_source
 from socpilot.ingest.readers.field_mapping import FieldMapping
 from socpilot.ingest.readers.generic import GenericReader
 from socpilot.model.event import event_id
@@ -78,13 +79,23 @@ class IngestReport:
         }
 
 
+def _forced_reader(source: str, inp: Input) -> Reader:
+    """The reader for ``--source``: of the readers with that name (windows has EVTX and
+    JSON), the one that recognises the input, else the first."""
+    candidates = [r for r in all_readers() if r.source == source]
+    if not candidates:
+        return reader_by_source(source)  # raises KeyError naming the known sources
+    head = inp.head()
+    return next((r for r in candidates if r.sniff(inp.name.lower(), head)), candidates[0])
+
+
 def read_input(inp: Input, key: str, writer: PartWriter, source: str | None,
                mapping: FieldMapping | None = None) -> InputResult:
     """Read one input completely into a part writer. Runs in a worker process."""
     started = time.perf_counter()
     result = InputResult(inp.display, key)
     try:
-        reader = (GenericReader(mapping) if mapping else reader_by_source(source) if source
+        reader = (GenericReader(mapping) if mapping else _forced_reader(source, inp) if source
                   else detect_reader(inp.name, inp.head()))
     except KeyError as exc:
         result.skipped = str(exc)
