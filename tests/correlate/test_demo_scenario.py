@@ -1,9 +1,10 @@
-"""The demo's labelled attack: flagged stage by stage, it lands in one top incident; benign noise stays low.
+"""The demo's labelled attack lands in one top incident; benign background stays below high severity.
 
-Alerts on the attack are the ground truth's own events (what perfect detection would
-flag), so this proves correlation, not detection: the seven stages span a workstation,
-a file server, Okta and CloudTrail, joined by host IPs, the stolen admin account's owner
-and the C2 domain. Noise is a chatty rule firing on ordinary process starts everywhere.
+First with alerts on the ground truth's own events (what perfect detection would flag), so
+correlation alone is tested: the seven stages span a workstation, a file server, Okta and
+CloudTrail, joined by host IPs, the stolen admin account's owner and the C2 domain, and a
+chatty rule fires on ordinary process starts everywhere. Then with the built-in rules'
+real alerts.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import pytest
 from sqlglot import exp
 
 from socpilot.api import Workspace
-from socpilot.correlate import alerts_of, correlate, incident, list_incidents
+from socpilot.correlate import alerts_of, correlate, incident, list_incidents, stored_alerts
 from socpilot.demo import DemoManifest, generate
+from socpilot.detect.run import detect
 from socpilot.model.alert import Alert, alert_id
 from socpilot.model.ocsf import EventClass
 from socpilot.store.query import run_query
@@ -102,3 +104,17 @@ def test_the_attack_lands_in_one_top_incident_and_noise_stays_low(demo) -> None:
     texts = " ".join(s.text for s in doc.sentences)
     assert f"{facts['c2_ip']} is {facts['c2_domain']}" in texts
     assert f"Activity on {facts['lateral_target'].lower()} came from {facts['victim_host'].lower()}" in texts
+
+
+def test_detected_attack_stages_land_in_the_top_incident_and_background_stays_below_high(demo) -> None:
+    manifest, ws = demo
+    detect(ws.store)  # the built-in rules
+    alerts = stored_alerts(ws)
+    correlate(ws, inventory=[manifest.assets, manifest.identities])
+    stage_of = {t["id"]: t["stage"] for t in _truth(manifest)}
+    detected = {stage_of[e] for a in alerts for e in a.event_ids if e in stage_of}
+    top, *rest = list_incidents(ws)
+    in_top = {stage_of[e] for a in alerts_of(ws, top.id) for e in a.event_ids if e in stage_of}
+    assert len(detected) >= 5 and in_top == detected  # every stage detection saw is in the one top incident
+    assert top.severity == "critical"
+    assert rest and all(i.severity not in ("high", "critical") for i in rest)
