@@ -50,6 +50,7 @@ class DetectReport:
     parts_scanned: int = 0
     rows_scanned: int = 0
     matches: int = 0
+    skipped: int = 0  # rule evaluations saved by the literal pre-check (engine.required_literals)
     alerts: int = 0
     seconds_compile: float = 0.0
     seconds_scan: float = 0.0
@@ -109,6 +110,7 @@ def detect(store: Store, rule_paths: Iterable[Path] = (), include_builtin: bool 
     con.close()
     report.seconds_scan = time.perf_counter() - scan_started
     report.rows_scanned, report.matches, report.failed = result.rows_scanned, len(result.matches), result.failed
+    report.skipped = result.skipped
     by_key = {r.key: r for r in compiled.rules}
     tags = AttackTags()
     new_alerts: list[Alert] = list(sensors)
