@@ -10,7 +10,6 @@ from rich.table import Table
 
 from socpilot.api import Workspace
 from socpilot.cli.app import HomeOption, JsonOption, app, console, emit_json, err_console
-from socpilot.copilot import decide, list_actions
 
 actions_app = typer.Typer(help="Proposed response actions: socpilot proposes, an analyst decides.",
                           no_args_is_help=True)
@@ -21,6 +20,8 @@ app.add_typer(actions_app, name="actions")
 def list_cmd(incident: Annotated[str | None, typer.Option(help="Only this incident's actions.")] = None,
              home: HomeOption = None, json: JsonOption = False) -> None:
     """Proposed, approved and rejected actions, with who decided, when and why."""
+    from socpilot.copilot import list_actions
+
     actions = list_actions(Workspace.open(home), incident)
     if json:
         emit_json([a.model_dump(mode="json") for a in actions])
@@ -34,6 +35,8 @@ def list_cmd(incident: Annotated[str | None, typer.Option(help="Only this incide
 
 
 def _decide(action_id: str, approve: bool, reason: str, who: str | None, home: object, json: bool) -> None:
+    from socpilot.copilot import decide
+
     try:
         action = decide(Workspace.open(home), action_id, approve, who or getpass.getuser(), reason)  # type: ignore[arg-type]
     except (KeyError, ValueError) as exc:

@@ -11,9 +11,7 @@ from rich.table import Table
 
 from socpilot.api import Workspace
 from socpilot.cli.app import HomeOption, JsonOption, app, console, emit_json
-from socpilot.correlate import stored_alerts
 from socpilot.feedback import record_verdict
-from socpilot.feedback.retro import render_retro, retrospective
 from socpilot.feedback.suppress import add_suppression, list_suppressions, split_suppressed
 from socpilot.feedback.verdicts import TargetKind, VerdictKind
 
@@ -67,6 +65,8 @@ def suppress_add(
 @suppress_app.command("list")
 def suppress_list(home: HomeOption = None, json: JsonOption = False) -> None:
     """Every suppression, active or expired, with the alerts it hides now."""
+    from socpilot.correlate import stored_alerts
+
     ws = Workspace.open(home)
     entries = list_suppressions(ws)
     alerts = stored_alerts(ws)
@@ -86,6 +86,8 @@ def suppress_list(home: HomeOption = None, json: JsonOption = False) -> None:
 @app.command()
 def retro(incident_id: str, home: HomeOption = None, json: JsonOption = False) -> None:
     """An incident's retrospective: time to detect and close, what caught each stage, what we missed."""
+    from socpilot.feedback.retro import render_retro, retrospective
+
     doc = retrospective(Workspace.open(home), incident_id)
     if json:
         emit_json(doc)
