@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from socpilot.hunt.parse.entities import Entity, recognise
 from socpilot.hunt.parse.known import Known
-from socpilot.hunt.parse.text import Text, phrase_pattern
+from socpilot.hunt.parse.text import Text, phrase_pattern, phrases_pattern
 from socpilot.hunt.parse.timeexpr import parse_time
 from socpilot.hunt.query import Enrichment, Filter, HuntQuery, Scope, Sequence, Step
 
@@ -396,12 +396,12 @@ def _clause(st: _State, text: Text, actions: list[tuple[int, str]], entities: li
     if text.take_phrase(vocabulary()["contact_verbs"]):
         c.contact = True
     _dns_shape(text, c)
-    # longest phrase first across all classes: "run key" is registry before "run" is process
-    pairs = sorted(((p, cls) for cls, phrases in _phrases("classes").items() for p in phrases),
-                   key=lambda pc: len(pc[0]), reverse=True)
-    for phrase, cls in pairs:
-        if text.take_all([phrase]) and cls not in c.classes:
-            c.classes.append(cls)
+    # one pattern over every class's phrases, longest first: "run key" is registry, not "run"
+    by_phrase = {p: cls for cls, phrases in _phrases("classes").items() for p in phrases}
+    for m in list(text.matches(phrases_pattern(tuple(by_phrase)))):
+        if text.free(m.start(), m.end()):
+            text.take(m.start(), m.end())
+            _add(c, by_phrase[" ".join(m.group(0).split())])
     _signed(text, c)
     _entity_filters(text, c, st.known, st.notes)
     return c

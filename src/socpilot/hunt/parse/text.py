@@ -19,6 +19,14 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w\-]){body}(?![\w\-]|\.\w)")
 
 
+@cache
+def phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of the phrases on word boundaries; at each position the longest phrase wins."""
+    body = "|".join(r"\s+".join(re.escape(word) for word in p.split())
+                    for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<![\w\-])(?:{body})(?![\w\-]|\.\w)")
+
+
 @dataclass
 class Text:
     original: str
@@ -49,23 +57,21 @@ class Text:
     def matches(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
         """Matches of a pattern over the lower-cased text that touch no used character."""
         hi = len(self.lower) if self.hi is None else self.hi
-        for m in pattern.finditer(self.lower, self.lo, hi):
+        pos = self.lo
+        while pos <= hi and (m := pattern.search(self.lower, pos, hi)) is not None:
             if m.end() > m.start() and self.free(m.start(), m.end()):
                 yield m
+                pos = m.end()
+            else:  # a used span: look again just after its start, where a shorter match may be free
+                pos = m.start() + 1
 
     def first(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
         """The first free match of a pattern, if any."""
         return next(self.matches(pattern), None)
 
     def find_phrase(self, phrases: list[str]) -> re.Match[str] | None:
-        """The first free occurrence of any phrase, longest phrases tried first."""
-        best: re.Match[str] | None = None
-        for phrase in sorted(phrases, key=len, reverse=True):
-            for m in self.matches(phrase_pattern(phrase)):
-                if best is None or m.start() < best.start():
-                    best = m
-                break
-        return best
+        """The first free occurrence of any of the phrases (the longest one at that position)."""
+        return self.first(phrases_pattern(tuple(phrases)))
 
     def take_phrase(self, phrases: list[str]) -> re.Match[str] | None:
         m = self.find_phrase(phrases)
