@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from typer.testing import CliRunner
 
 from socpilot.cli import app
 from socpilot.correlate import correlate
+from socpilot.detect import alerts as alert_store
 from socpilot.model.ocsf import EventClass as C
 
 
@@ -56,3 +58,16 @@ def test_incident_tables_print_markup_in_log_values_as_text(workspace, put_event
     correlate(workspace, [b.alert("r", ev, "high", ["execution"])])
     out = CliRunner().invoke(app, ["incidents", "--home", str(workspace.home)], env={"COLUMNS": "240"}).output
     assert "[red]ws1[/red]" in out
+
+
+def test_correlate_reads_the_alerts_detection_stored(workspace, put_events, b) -> None:
+    ev = put_events([b.event("windows", b.t0, C.PROCESS, host_name="WS2", process_cmd="whoami /all"),
+                     b.event("windows", b.t0 + b.minutes(3), C.PROCESS, host_name="WS2", process_cmd="net group")])
+    with workspace.store.catalog() as con:
+        alert_store.ensure_tables(con)
+        alert_store.save(con, [b.alert("who", ev[:1], tactics=["discovery"]), b.alert("net", ev[1:])],
+                         datetime.now(UTC))
+    result = CliRunner().invoke(app, ["correlate", "--json", "--home", str(workspace.home)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["alerts"], report["incidents"], report["top"][0]["alerts"]) == (2, 1, 2)
