@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import orjson
@@ -31,7 +31,9 @@ from socpilot.detect.loader import load
 from socpilot.detect.matches import Match
 from socpilot.detect.sensors import sensor_alerts
 from socpilot.model.alert import Alert
-from socpilot.store.store import Store
+
+if TYPE_CHECKING:  # only a type here; importing it first would close an import cycle in store/ingest
+    from socpilot.store.store import Store
 
 _STATE_DDL = """
 CREATE TABLE IF NOT EXISTS detect_scans (ruleset VARCHAR, part VARCHAR, scanned_at TIMESTAMPTZ,
