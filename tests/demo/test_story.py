@@ -9,7 +9,7 @@ from socpilot.demo.run import run_demo
 
 
 def test_top_incident_tells_the_attack_across_hosts_and_stages(tmp_path: Path):
-    run = run_demo(tmp_path / "home", hosts=12, days=5, events=15_000, seed=11, start=datetime(2026, 3, 2))
+    run = run_demo(tmp_path / "home", hosts=10, days=5, events=8_000, seed=11, start=datetime(2026, 3, 2))
     assert run.ingest.quarantined == 0
     inc = run.top_incident
     assert inc is not None
