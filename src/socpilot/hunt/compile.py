@@ -112,7 +112,14 @@ def _select(query: HuntQuery, where: list[exp.Expr], b: _Binder) -> exp.Expr:
         total = exp.Add(this=exp.Coalesce(this=exp.column("bytes_out"), expressions=[exp.Literal.number(0)]),
                         expression=exp.Coalesce(this=exp.column("bytes_in"), expressions=[exp.Literal.number(0)]))
         tree = tree.select(exp.alias_(exp.Sum(this=total), "bytes"))
+    spread = None
+    if query.spread is not None:
+        spread = exp.Count(this=exp.Distinct(expressions=[_first_of(
+            vocabulary()["enrich_entities"][query.spread.entity])]))
+        tree = tree.select(exp.alias_(spread, f"distinct_{query.spread.entity}s"))
     tree = _where(tree, where).group_by(exp.Literal.number(1))
+    if spread is not None and query.spread is not None:
+        tree = tree.having(exp.GTE(this=spread.copy(), expression=b.bind(query.spread.at_least)))
     return tree.order_by(*_entity_order(query.order or "count_desc")).limit(b.bind(query.limit))
 
 

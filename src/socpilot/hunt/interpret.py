@@ -30,6 +30,8 @@ def interpret(query: HuntQuery, now: datetime) -> str:
         conditions = [_filter(f) for f in query.filters] + [_enrichment(e) for e in query.enrich]
         if conditions:
             text += " where " + "; ".join(conditions)
+        if query.spread is not None:
+            text += f"; only those with at least {query.spread.at_least} distinct {_plural(query.spread.entity)}"
     if query.sources:
         text += f" (sources: {', '.join(query.sources)})"
     elif _CONTACT & set(query.classes):
@@ -89,6 +91,10 @@ def _enrichment(e: Enrichment) -> str:
     if e.attribute == "mfa_enrolled":
         return f"the user is {'' if e.value else 'not '}enrolled in MFA (identity list)"
     return f"the user's {e.attribute} is {e.value!r} (identity list)"
+
+
+def _plural(entity: str) -> str:
+    return {"country": "countries", "process": "processes", "ip": "IPs"}.get(entity, entity.replace("_", " ") + "s")
 
 
 def _days(days: int | None) -> str:

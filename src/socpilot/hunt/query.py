@@ -139,6 +139,14 @@ class Enrichment(_Strict):
     value: str | bool | None = None
 
 
+class Spread(_Strict):
+    """Keep only results seen with at least ``at_least`` distinct values of ``entity``
+    ("users who signed in from more than one country", "hosts that reached 20+ domains")."""
+
+    entity: Literal["domain", "process", "ip", "country", "host", "user", "port", "action", "user_agent"]
+    at_least: int = Field(ge=2)
+
+
 class Step(_Strict):
     """One step of a sequence: which events, narrowed by filters."""
 
@@ -164,6 +172,7 @@ class HuntQuery(_Strict):
     enrich: list[Enrichment] = Field(default_factory=list)
     time: TimeRange = Field(default_factory=TimeRange)
     aggregate: Aggregate | None = None
+    spread: Spread | None = None  # needs a returned entity (hosts, users, ...)
     sequence: Sequence | None = None
     order: Order | None = None
     limit: int = Field(default=100, ge=1, le=100_000)

@@ -20,7 +20,7 @@ from socpilot.hunt.parse.entities import Entity, recognise
 from socpilot.hunt.parse.known import Known
 from socpilot.hunt.parse.text import Text, phrase_pattern, phrases_pattern
 from socpilot.hunt.parse.timeexpr import parse_time
-from socpilot.hunt.query import Enrichment, Filter, HuntQuery, Scope, Sequence, Step
+from socpilot.hunt.query import Enrichment, Filter, HuntQuery, Scope, Sequence, Spread, Step
 
 CONTACT_CLASSES = ["network", "dns", "http", "tls"]
 MAX_QUESTION = 2000
@@ -284,9 +284,38 @@ def _within(text: Text) -> int | None:
     return amount
 
 
+_SPREAD = re.compile(r"\b(?:more\s+than|over|at\s+least|(\d+)\s*\+|(\d+)\s+or\s+more)\s*"
+                     r"(\d+|one|two|three|four|five|ten|twenty)?\s+"
+                     r"(?:(?:different|distinct|unique|destination|remote|source)\s+)*"
+                     r"(hosts?|machines?|devices?|countr(?:y|ies)|users?|accounts?|domains?|ips?|addresses|"
+                     r"process(?:es)?|ports?)\b")
+_SPREAD_ENTITY: dict[str, EntityName] = {
+    "host": "host", "machine": "host", "device": "host", "countr": "country", "user": "user",
+    "account": "user", "domain": "domain", "ip": "ip", "address": "ip", "process": "process", "port": "port"}
+_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "twenty": 20}
+
+
+def _spread(text: Text) -> Spread | None:
+    """"more than one country", "at least 3 hosts", "20+ domains": a minimum of distinct values."""
+    m = text.first(_SPREAD)
+    if m is None:
+        return None
+    plus, or_more, number, noun = m.group(1), m.group(2), m.group(3), m.group(4)
+    given = plus or or_more or number
+    if given is None:
+        return None
+    count = int(given) if given.isdigit() else _COUNT_WORDS[given]
+    if "more than" in m.group(0) or m.group(0).startswith("over"):
+        count += 1
+    entity = next(v for k, v in _SPREAD_ENTITY.items() if noun.startswith(k))
+    text.take(m.start(), m.end())
+    return Spread(entity=entity, at_least=max(2, count))
+
+
 @dataclass
 class _Shape:
     per: str | None = None  # "per host": one row per entity, whatever else asks for a count
+    spread: Spread | None = None
     count: bool = False
     limit: int | None = None
     order: str | None = None
@@ -305,7 +334,7 @@ _LEAST = re.compile(r"\b(?:least|fewest)\b")
 
 
 def _shape(text: Text) -> _Shape:
-    shape = _Shape()
+    shape = _Shape(spread=_spread(text))
     if (m := text.first(_PER)) is not None:
         text.take(m.start(), m.end())
         shape.per = _PER_RETURNS[m.group(1)]
@@ -727,6 +756,8 @@ def _build(st: _State, clauses: list[_Clause], returns: str, shape: _Shape, time
         fields["order"] = shape.order if returns != "events" or shape.order.startswith("time") else None
     if aggregate:
         fields["aggregate"] = aggregate
+    if shape.spread is not None and returns not in ("events", "count"):
+        fields["spread"] = shape.spread
     if returns == "events" and st.enrich and not any(c.filters for c in clauses) \
             and all(e.entity == "domain" and e.kind in ("registered", "first_seen") for e in st.enrich):
         fields["returns"] = "domains"  # "newly registered domains": the domains themselves

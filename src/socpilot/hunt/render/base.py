@@ -85,6 +85,9 @@ class Renderer:
         conditions += [c for c in (self._enrichment(e) for e in query.enrich) if c]
         lines += [s.where.format(cond=c) for c in conditions]
         lines += [s.comment.format(text=n) for n in self._unexpressed(query.enrich)]
+        if query.spread is not None:
+            lines.append(s.comment.format(text=f"not expressed here, keep only results with at least "
+                                               f"{query.spread.at_least} distinct values of {query.spread.entity}"))
         return "\n".join(lines + self._shape(query))
 
     # -- pieces ------------------------------------------------------------------------------
