@@ -48,22 +48,6 @@ def _docs(rel: str) -> list[dict[str, Any]]:
     return list(yaml.safe_load_all((PACK / rel).read_text(encoding="utf-8")))
 
 
-def _defined_in() -> dict[str, str]:
-    """Rule name or id -> the pack file that defines it."""
-    return {key: rel for rel in RULE_FILES for d in _docs(rel) for key in (d.get("name"), d["id"]) if key}
-
-
-def _references(rel: str) -> set[str]:
-    return {ref for d in _docs(rel) if "correlation" in d for ref in d["correlation"]["rules"]}
-
-
-REFERENCED = {ref for rel in RULE_FILES for ref in _references(rel)}
-# Files holding only base rules of correlations in other files: their cases are the correlation's.
-BASE_FILES = [rel for rel in RULE_FILES
-              if all("correlation" not in d and {d.get("name"), d["id"]} & REFERENCED for d in _docs(rel))]
-ALERTING_FILES = [rel for rel in RULE_FILES if rel not in BASE_FILES]
-
-
 def _alerting_ids(rel: str) -> list[str]:
     """Ids of the rules in a file that raise alerts: its correlations if it has any, else every rule."""
     docs = _docs(rel)
@@ -150,7 +134,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Shared:
         root = tmp_path_factory.mktemp(polarity)
         ids: dict[str, list[str]] = {}
         inputs = []
-        for n, rel in enumerate(ALERTING_FILES):
+        for n, rel in enumerate(RULE_FILES):
             if _isolated(rel):
                 continue
             case = _case(rel)
@@ -165,7 +149,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Shared:
 def test_pack_has_at_least_forty_rules_that_all_compile() -> None:
     compiled = compile_rules([], include_builtin=True)
     assert compiled.unsupported == []
-    alerting = {rid for rel in ALERTING_FILES for rid in _alerting_ids(rel)}
+    alerting = {rid for rel in RULE_FILES for rid in _alerting_ids(rel)}
     assert len(alerting) >= 40
     assert {r.meta.origin for r in compiled.rules} == {"builtin"}
 
@@ -177,6 +161,16 @@ def test_rule_is_documented_with_attack_technique_and_false_positives(rel: str) 
             assert doc.get(key), f"{rel}: {doc.get('title')} has no {key}"
         assert doc["level"] in ("informational", "low", "medium", "high", "critical")
         assert any(t.startswith("attack.t") and t[8:12].isdigit() for t in doc["tags"]), f"{rel}: no technique tag"
+
+
+def test_correlations_live_with_their_base_rules() -> None:
+    """One file per detection idea: its case file then covers the base rules and the correlation together."""
+    for rel in RULE_FILES:
+        docs = _docs(rel)
+        names = {key for d in docs for key in (d.get("name"), d["id"]) if key}
+        for doc in docs:
+            if "correlation" in doc:
+                assert set(doc["correlation"]["rules"]) <= names, rel
 
 
 def test_attack_tags_are_attack_v18_techniques_and_their_tactics() -> None:
@@ -193,14 +187,14 @@ def test_attack_tags_are_attack_v18_techniques_and_their_tactics() -> None:
 
 def test_every_rule_file_has_positive_and_negative_cases() -> None:
     case_files = sorted(p.relative_to(CASES).as_posix() for p in CASES.rglob("*.yml"))
-    assert case_files == ALERTING_FILES
-    for rel in ALERTING_FILES:
+    assert case_files == RULE_FILES
+    for rel in RULE_FILES:
         case = _case(rel)
         assert case["format"] in _FORMATS
         assert case["positive"] and case["negative"], rel
 
 
-@pytest.mark.parametrize("rel", ALERTING_FILES)
+@pytest.mark.parametrize("rel", RULE_FILES)
 def test_rule_fires_on_its_positives_and_not_on_its_negatives(rel: str, shared: Shared,
                                                               tmp_path: Path) -> None:
     wanted = _alerting_ids(rel)
@@ -209,15 +203,14 @@ def test_rule_fires_on_its_positives_and_not_on_its_negatives(rel: str, shared: 
         found = {}
         for polarity in ("positive", "negative"):
             path = tmp_path / polarity / "logs" / "events"
-            ids = _write(case["format"], case[polarity], path)
-            rules = [PACK / rel] + [PACK / _defined_in()[ref] for ref in _references(rel)]
-            alerts = _alerts_by_rule(tmp_path / polarity / "home", [path.with_suffix(_FORMATS[case["format"]][0])],
-                                     sorted(set(rules)))
-            found[polarity] = (alerts, ids)
+            _write(case["format"], case[polarity], path)
+            found[polarity] = _alerts_by_rule(tmp_path / polarity / "home",
+                                              [path.with_suffix(_FORMATS[case["format"]][0])], [PACK / rel])
         for rid in wanted:
-            assert found["positive"][0].get(rid), f"{rel}: {rid} did not fire on its positives"
-            assert _evidence(found["positive"][0][rid]) <= set(found["positive"][1])
-            assert not found["negative"][0].get(rid), f"{rel}: {rid} fired on its negatives"
+            assert found["positive"].get(rid), f"{rel}: {rid} did not fire on its positives"
+            # raised by the aggregation, which names the group or value it judged
+            assert all(alert.group_key for alert in found["positive"][rid])
+            assert not found["negative"].get(rid), f"{rel}: {rid} fired on its negatives"
         return
     positive_alerts, positive_ids = shared["positive"]
     negative_alerts, negative_ids = shared["negative"]
