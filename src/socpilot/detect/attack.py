@@ -11,6 +11,9 @@ from typing import Any
 
 from socpilot.detect.compiler import RuleMeta
 
+# ATT&CK v19 split Defense Evasion in two; v18.1 (what socpilot reports) still has the one tactic.
+_V19_TACTICS = {"stealth": "defense-evasion", "defense-impairment": "defense-evasion"}
+
 
 class AttackTags:
     """Techniques and tactics of a rule, in ATT&CK v18.1 terms when possible."""
@@ -31,6 +34,7 @@ class AttackTags:
         return self.kb.to_v18(tid) if self.kb is not None else tid.upper()
 
     def tactic(self, name: str) -> str:
+        name = _V19_TACTICS.get(name, name)
         if self.kb is None:
             return name
         tactic = self.kb.tactic(name)

@@ -10,6 +10,7 @@ lowered ``CommandLine`` field): the engine materialises exactly those per scan, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ from socpilot.detect.logsources import Target, targets_for
 
 # Conditions the Windows pipelines add (and rules often state): they select events.
 _LIFTABLE = {"Channel": "channel", "EventID": "event_code"}
+_ATTACK_ID = re.compile(r"attack\.[tgs]\d{4}")  # technique, group or software id
 
 
 @dataclass(frozen=True)
@@ -55,14 +57,13 @@ class RuleMeta:
 
     @property
     def techniques(self) -> list[str]:
-        return [t.split(".", 1)[1].upper() for t in self.tags
-                if t.startswith("attack.t") and t[8:9].isdigit()]
+        return [t.split(".", 1)[1].upper() for t in self.tags if _ATTACK_ID.match(t) and t[7] == "t"]
 
     @property
     def tactics(self) -> list[str]:
+        """Tactic tags (``attack.credential-access``); ids of techniques, groups and software are not."""
         return [t.split(".", 1)[1].replace("_", "-") for t in self.tags
-                if t.startswith("attack.") and not t[7:8].isdigit() and not t.startswith(("attack.t", "attack.g",
-                                                                                          "attack.s"))]
+                if t.startswith("attack.") and not _ATTACK_ID.match(t)]
 
 
 @dataclass(frozen=True)
