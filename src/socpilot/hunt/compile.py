@@ -116,7 +116,7 @@ def _select(query: HuntQuery, where: list[exp.Expr], b: _Binder) -> exp.Expr:
     if query.spread is not None:
         spread = exp.Count(this=exp.Distinct(expressions=[_first_of(
             vocabulary()["enrich_entities"][query.spread.entity])]))
-        tree = tree.select(exp.alias_(spread, f"distinct_{query.spread.entity}s"))
+        tree = tree.select(exp.alias_(spread, f"distinct_{query.spread.entity}"))
     tree = _where(tree, where).group_by(exp.Literal.number(1))
     if spread is not None and query.spread is not None:
         tree = tree.having(exp.GTE(this=spread.copy(), expression=b.bind(query.spread.at_least)))
