@@ -11,13 +11,14 @@ from rich.table import Table
 
 from socpilot.cli.app import HomeOption, JsonOption, app, console, emit_json, err_console
 from socpilot.demo import DEFAULT_DAYS, DEFAULT_EVENTS, DEFAULT_HOSTS, DEFAULT_SEED
+from socpilot.demo.org import MIN_HOSTS
 
 _STORY_LINES = 30
 
 
 @app.command()
 def demo(
-    hosts: Annotated[int, typer.Option("--hosts", min=8, help="Machines in the organisation.")] = DEFAULT_HOSTS,
+    hosts: Annotated[int, typer.Option("--hosts", min=MIN_HOSTS, help="Machines in the organisation.")] = DEFAULT_HOSTS,
     days: Annotated[int, typer.Option("--days", min=1, help="Days of activity, ending yesterday.")] = DEFAULT_DAYS,
     events: Annotated[int, typer.Option("--events", min=1000, help="Log records to generate, all sources.")] = DEFAULT_EVENTS,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same data.")] = DEFAULT_SEED,

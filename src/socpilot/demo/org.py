@@ -81,17 +81,6 @@ class Org:
     aws_reporting_role: str
     okta_apps: tuple[dict[str, Any], ...]  # name, type, weight (how often staff open it)
 
-    @property
-    def workstations(self) -> tuple[Host, ...]:
-        return tuple(h for h in self.hosts if not h.is_server)
-
-    @property
-    def servers(self) -> tuple[Host, ...]:
-        return tuple(h for h in self.hosts if h.is_server)
-
-    def host_of(self, sam: str) -> Host | None:
-        return next((h for h in self.hosts if h.owner == sam), None)
-
     def user(self, sam: str) -> User:
         return next(u for u in self.users if u.sam == sam)
 
