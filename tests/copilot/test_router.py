@@ -41,7 +41,15 @@ def test_a_misspelt_name_becomes_a_clarifying_question() -> None:
     assert chosen.name == "clarify" and "WS-042.corp.example" in chosen.choices
 
 
-def test_time_of_day_without_a_date_means_the_newest_day() -> None:
-    newest = datetime(2026, 11, 20, 17, 5, tzinfo=UTC)
-    start, end = time_window("what did alice do between 2 and 4 pm?", datetime(2026, 11, 27, tzinfo=UTC), newest)
+def test_time_of_day_without_a_date_means_the_latest_day_active_in_those_hours() -> None:
+    asked: list[tuple[int, int]] = []
+
+    def latest(hour_from: int, hour_to: int) -> datetime:
+        asked.append((hour_from, hour_to))
+        return datetime(2026, 11, 20, 15, 5, tzinfo=UTC)
+
+    start, end = time_window("what did alice do between 2 and 4 pm?", datetime(2026, 11, 27, tzinfo=UTC), latest)
+    assert asked == [(14, 16)]
     assert (start, end) == (datetime(2026, 11, 20, 14, tzinfo=UTC), datetime(2026, 11, 20, 16, tzinfo=UTC))
+    quiet = time_window("what did alice do between 2 and 4 pm?", datetime(2026, 11, 27, 18, tzinfo=UTC), lambda a, b: None)
+    assert quiet == (datetime(2026, 11, 27, 14, tzinfo=UTC), datetime(2026, 11, 27, 16, tzinfo=UTC))

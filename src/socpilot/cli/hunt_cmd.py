@@ -12,7 +12,7 @@ from rich.table import Table
 
 from socpilot.api import Workspace
 from socpilot.cli.app import HomeOption, JsonOption, app, console, emit_json
-from socpilot.hunt.ask import Answer, ask, run
+from socpilot.hunt.ask import Answer, run
 from socpilot.hunt.curated import curated_hunts
 from socpilot.hunt.intel import import_file
 from socpilot.hunt.render import RENDERERS, render
@@ -30,13 +30,40 @@ def ask_cmd(
     home: HomeOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Answer a hunting question: how it was understood, the query it ran, the results."""
+    """Ask in plain English: hunts ("which hosts did X") show how they were understood, the query and the
+    rows; investigation questions (a host's or user's day, an indicator, a technique, an incident, what to
+    do) get a short answer whose every sentence cites its evidence."""
+    from socpilot.copilot import investigate
+
     _check_target(as_)
     ws = Workspace.open(home)
-    answer = ask(ws, question)
+    investigation = investigate(ws, question)
+    if investigation.route != "hunt":
+        _emit_investigation(investigation, json)
+        if investigation.clarification:
+            raise typer.Exit(2)
+        return
+    answer = Answer.model_validate(investigation.data)
     _emit(answer, show_sql, as_, json)
     if answer.clarification or answer.query is None:
         raise typer.Exit(2)
+
+
+def _emit_investigation(answer: Any, json: bool) -> None:
+    if json:
+        emit_json(answer.model_dump(mode="json"))
+        return
+    console.print(f"[bold]{escape(answer.title)}[/]  [dim]({answer.route})[/]")
+    for sentence in answer.sentences:
+        cites = ", ".join(sentence.cites[:4]) + (" …" if len(sentence.cites) > 4 else "")
+        mark = {"known": "", "inferred": "[italic]inferred:[/] ", "missing": "[yellow]missing:[/] "}.get(sentence.kind, "")
+        console.print(f"- {mark}{escape(sentence.text)} [dim]{escape(cites)}[/]", highlight=False)
+    if answer.clarification:
+        console.print(f"[bold]{escape(answer.clarification.question)}[/]")
+        for i, choice in enumerate(answer.clarification.choices, 1):
+            console.print(f"  {i}. {escape(choice)}")
+    for follow_up in answer.next_questions:
+        console.print(f"[dim]next: socpilot ask {escape(repr(follow_up))}[/]")
 
 
 intel_app = typer.Typer(help="Threat-intel context for hunting (domain registrations).", no_args_is_help=True)

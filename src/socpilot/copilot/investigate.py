@@ -6,7 +6,10 @@ The offline path needs no model. ``incident 3`` means the third incident of the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
@@ -21,17 +24,35 @@ from socpilot.copilot.router import Route, route, time_window
 from socpilot.copilot.technique import RuleRef, technique_answer
 from socpilot.correlate import IncidentNotFound, incident, list_incidents, stored_alerts
 from socpilot.datasources import available_components
+from socpilot.detect.config import rule_folders
 from socpilot.hunt.ask import ask as hunt
-from socpilot.hunt.ask import coverage, known_names
+from socpilot.hunt.ask import known_names
 from socpilot.hunt.ask import run as run_hunt
 from socpilot.inventory import load_assets, load_identities
-from socpilot.store.query import run_query
+from socpilot.store.query import parse, run_query
 
 
-def rule_refs() -> list[RuleRef]:
-    from socpilot.detect import enabled_rule_refs
+@lru_cache(maxsize=4)
+def _compiled_refs(folders: tuple[str, ...], stamp: float) -> tuple[RuleRef, ...]:
+    from socpilot.attack.knowledge import load
+    from socpilot.detect.run import compile_rules
 
-    return [RuleRef(r.id, r.title, r.level, tuple(r.techniques)) for r in enabled_rule_refs()]
+    compiled = compile_rules([Path(f) for f in folders], include_builtin=True)
+    metas = {r.meta.id: r.meta for r in compiled.rules} | {m.id: m for m, _ in compiled.correlations}
+    kb = load()
+    return tuple(RuleRef(m.id, m.title, m.level, tuple(kb.to_v18(t) for t in m.techniques)) for m in metas.values())
+
+
+_LATEST_IN_HOURS = parse(
+    "SELECT max(time) AS latest FROM events WHERE extract(hour FROM time) >= ? AND extract(hour FROM time) < ? "
+    "AND time <= ?")
+
+
+def rule_refs(ws: Workspace) -> list[RuleRef]:
+    """The enabled rules (built-in pack and the workspace's folders), compiled once per process and rule set."""
+    folders = rule_folders(ws.home)
+    stamp = max((p.stat().st_mtime for f in folders if f.exists() for p in [f, *f.rglob("*.yml")]), default=0.0)
+    return list(_compiled_refs(tuple(str(f) for f in folders), stamp))
 
 
 def find_incident(ws: Workspace, ref: str) -> Any:
@@ -56,32 +77,40 @@ def investigate(ws: Workspace, question: str, now: datetime | None = None,
     con = ws.connect()
     try:
         known = known_names(con)
-        _, newest = coverage(con)
     finally:
         con.close()
     hosts = {a.hostname for a in load_assets(ws)}
     users = {i.user for i in load_identities(ws)}
     chosen = route(question, known, hosts, users)
-    answer = _dispatch(ws, question, chosen, now, newest, provider)
+    answer = _dispatch(ws, question, chosen, now, provider)
     answer.question = question
     return answer
 
 
-def _dispatch(ws: Workspace, question: str, chosen: Route, now: datetime, newest: datetime | None,
-              provider: Provider | None) -> Answer:
+def _latest_in_hours(ws: Workspace, now: datetime) -> Callable[[int, int], datetime | None]:
+    def latest(hour_from: int, hour_to: int) -> datetime | None:
+        con = ws.connect()
+        try:
+            return run_query(con, _LATEST_IN_HOURS, [hour_from, hour_to, now])[0]["latest"]
+        finally:
+            con.close()
+    return latest
+
+
+def _dispatch(ws: Workspace, question: str, chosen: Route, now: datetime, provider: Provider | None) -> Answer:
     if chosen.name == "clarify":
         answer = Answer(question=question, route="clarify", title=f"Which {chosen.args['name']}?")
         answer.clarification = Clarification(
             question=f"I do not know {chosen.args['name']!r}; did you mean one of these?", choices=chosen.choices)
         return answer
     if chosen.name == "entity_profile":
-        start, end = time_window(question, now, newest)
+        start, end = time_window(question, now, _latest_in_hours(ws, now))
         return entity_profile(ws, chosen.args["kind"], chosen.args["name"], start, end, stored_alerts(ws),
                               list_incidents(ws))
     if chosen.name == "indicator":
         return indicator_answer(ws, chosen.args["indicator"], stored_alerts(ws), list_incidents(ws))
     if chosen.name == "technique":
-        return technique_answer(chosen.args["technique"], rule_refs(), stored_alerts(ws), available_components(ws))
+        return technique_answer(chosen.args["technique"], rule_refs(ws), stored_alerts(ws), available_components(ws))
     if chosen.name in ("incident_summary", "response"):
         try:
             found = find_incident(ws, chosen.args["incident"])
@@ -99,18 +128,17 @@ def _dispatch(ws: Workspace, question: str, chosen: Route, now: datetime, newest
         return explain_alert(ws, chosen.args["alert"])
     answer = _hunt(ws, question, now)
     if provider is not None and answer.data.get("query") is None and answer.clarification is None:
-        return _with_model(ws, question, now, newest, provider) or answer
+        return _with_model(ws, question, now, provider) or answer
     return answer
 
 
-def _with_model(ws: Workspace, question: str, now: datetime, newest: datetime | None,
-                provider: Provider) -> Answer | None:
+def _with_model(ws: Workspace, question: str, now: datetime, provider: Provider) -> Answer | None:
     """The model's typed reading of a question the offline parser could not map, run like any other."""
     reading = understand(provider, question)
     if reading is None:
         return None
     if reading.call is not None:
-        return _dispatch(ws, question, Route(reading.call.tool, dict(reading.call.args)), now, newest, None)
+        return _dispatch(ws, question, Route(reading.call.tool, dict(reading.call.args)), now, None)
     assert reading.query is not None
     con = ws.connect()
     try:
@@ -146,7 +174,7 @@ def summarize_incident(ws: Workspace, found: Any) -> Answer:
 
 
 def respond(ws: Workspace, found: Any) -> Answer:
-    actions = propose(ws, response_options(ws, found))
+    actions = propose(ws, response_options(ws, found, stored_alerts(ws)))
     answer = Answer(question=found.id, route="response", title=f"Response options for {found.id}: {found.title}",
                     data={"actions": [a.model_dump(mode="json") for a in actions]})
     if not actions:

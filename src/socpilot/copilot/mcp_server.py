@@ -55,7 +55,7 @@ def build_server(home: str | Path | None = None) -> MCPServer:
 
     @server.tool(description="An ATT&CK technique, our rules that cover it, whether any fired, the data we lack.")
     def attack_lookup(technique_id: str) -> dict[str, Any]:
-        return technique_answer(technique_id, rule_refs(), stored_alerts(ws), available_components(ws)).model_dump(
+        return technique_answer(technique_id, rule_refs(ws), stored_alerts(ws), available_components(ws)).model_dump(
             mode="json")
 
     @server.tool(description="Which ATT&CK data components the stored telemetry provides.")

@@ -21,9 +21,12 @@ from sqlglot import exp
 from socpilot.api import Workspace
 from socpilot.inventory import load_assets, load_identities
 from socpilot.inventory.names import normalise_host, normalise_user
+from socpilot.model.alert import LEVEL_RANK, Alert
 from socpilot.store.query import parse, run_query
 
 Status = Literal["proposed", "approved", "rejected"]
+
+MAX_HOSTS_TO_BLOCK = 5
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS actions (
@@ -73,23 +76,39 @@ def _hosts_contacting(ws: Workspace, domain: str) -> int:
         con.close()
 
 
-def response_options(ws: Workspace, incident: Any) -> list[ProposedAction]:
+def _targets(incident: Any, alerts: list[Alert]) -> list[tuple[str, str, list[str]]]:
+    """(kind, entity, motivating alert ids): entities named by the incident's medium-or-worse alerts.
+
+    A broad incident also gathers low-level noise around the attack; acting on everything it
+    touches would disable bystanders, so only what a serious alert names becomes an option.
+    """
+    serious = [a for a in alerts if a.id in set(incident.alert_ids) and LEVEL_RANK[a.rule_level] >= LEVEL_RANK["medium"]]
+    found: dict[tuple[str, str], list[str]] = {}
+    for alert in sorted(serious, key=lambda a: (-LEVEL_RANK[a.rule_level], a.first_time)):
+        for e in alert.entities:
+            kind = e.kind
+            if kind in ("host", "user", "access_key", "domain"):
+                found.setdefault((kind, e.value), []).append(alert.id)
+    return [(kind, value, ids) for (kind, value), ids in found.items()]
+
+
+def response_options(ws: Workspace, incident: Any, alerts: list[Alert]) -> list[ProposedAction]:
     """Options for an incident (an ``Incident`` from correlation), each with context and evidence."""
     assets = {a.hostname: a for a in load_assets(ws)}
     people = {i.user: i for i in load_identities(ws)}
     now = datetime.now(UTC)
     options: list[ProposedAction] = []
-    targets: list[tuple[str, str]] = [("host", h) for h in incident.hosts] + [("user", u) for u in incident.users]
-    targets += [(e.kind, e.value) for e in incident.entities if e.kind in ("access_key", "domain")]
     for kind, template in _templates().items():
-        for entity_kind, target in targets:
+        for entity_kind, target, motivating in _targets(incident, alerts):
             if entity_kind != template["entity"]:
                 continue
             context, fill = _context(ws, entity_kind, target, assets, people)
+            if entity_kind == "domain" and int(fill.get("hosts", "0")) > MAX_HOSTS_TO_BLOCK:
+                continue  # a domain much of the company uses is business, not the attacker's
             options.append(ProposedAction(
                 id=_action_id(incident.id, kind, target), incident_id=incident.id, kind=kind, target=target,
                 title=template["title"].format(target=target), context=context,
-                breaks=template["breaks"].format(target=target, **fill), evidence=list(incident.alert_ids[:10]),
+                breaks=template["breaks"].format(target=target, **fill), evidence=motivating[:10],
                 proposed_at=now))
     return options
 

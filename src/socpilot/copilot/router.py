@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -35,12 +36,15 @@ def _routes() -> list[tuple[str, list[re.Pattern[str]]]]:
     return [(r["route"], [re.compile(p, re.IGNORECASE) for p in r["patterns"]]) for r in table]
 
 
-def time_window(question: str, now: datetime, newest: datetime | None) -> tuple[datetime | None, datetime | None]:
-    """[start, end) the question names; a bare time of day ("between 2 and 4 pm") means the newest day."""
+def time_window(question: str, now: datetime, latest_in_hours: Callable[[int, int], datetime | None]
+                ) -> tuple[datetime | None, datetime | None]:
+    """[start, end) the question names. A bare time of day ("between 2 and 4 pm") means the most recent
+    day with activity in those hours (``latest_in_hours(hour_from, hour_to)`` finds it), else today."""
     span, _ = parse_time(Text(question))
     start, end = span.resolve(now)
     if span.hour_from is not None and span.hour_to is not None:
-        day = (start or newest or now).replace(hour=0, minute=0, second=0, microsecond=0)
+        anchor = start or latest_in_hours(span.hour_from, span.hour_to) or now
+        day = anchor.replace(hour=0, minute=0, second=0, microsecond=0)
         return day + timedelta(hours=span.hour_from), day + timedelta(hours=span.hour_to)
     return start, end
 
