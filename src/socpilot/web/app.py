@@ -18,6 +18,7 @@ from socpilot.api import Workspace
 from socpilot.explore import EventNotFound, get_event, overview
 from socpilot.web.charts import stacked_bars
 from socpilot.web.console import HERE, Console, LoginRequired
+from socpilot.web.routes_coverage import coverage_routes
 from socpilot.web.routes_hunt import hunt_routes
 from socpilot.web.routes_incidents import incident_routes
 from socpilot.web.security import SESSION_COOKIE, SecurityHeaders
@@ -97,4 +98,5 @@ def create_app(home: str | Path | None = None, require_auth: bool | None = None)
 
     app.include_router(incident_routes(console))
     app.include_router(hunt_routes(console))
+    app.include_router(coverage_routes(console))
     return app
