@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from socpilot.api import Workspace
 from socpilot.cli.app import HomeOption, JsonOption, app, console, emit_json, err_console
+from socpilot.cli.attack_cmd import eval_app
 
 actions_app = typer.Typer(help="Proposed response actions: socpilot proposes, an analyst decides.",
                           no_args_is_help=True)
@@ -70,3 +72,25 @@ def mcp(home: HomeOption = None) -> None:
     from socpilot.copilot.mcp_server import build_server
 
     build_server(home).run("stdio")
+
+
+@eval_app.command("ask")
+def eval_ask(
+    data: Annotated[Path | None, typer.Option("--data", help="JSON lines: question, route, entities "
+                                              "(default: the 157 shipped questions).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    home: HomeOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Routing accuracy and entity recall of `socpilot ask` on a question set (placeholders from the demo)."""
+    from socpilot.copilot.eval import evaluate_ask, shipped_questions
+
+    report = evaluate_ask(Workspace.open(home), data or shipped_questions(), limit=limit)
+    if json:
+        emit_json(report.to_dict())
+        return
+    console.print(f"{report.questions} questions ({report.skipped} skipped): routing accuracy "
+                  f"{report.routing_accuracy:.3f}, entity recall {report.entity_recall:.3f}, "
+                  f"p50 {report.percentile(50):.2f} s, p95 {report.percentile(95):.2f} s")
+    for miss in report.misses[:20]:
+        console.print(f"  miss: {miss}", highlight=False)
