@@ -1,0 +1,90 @@
+"""Console benchmarks: server-side render time of the incident page and of the overview.
+
+The incident page is rendered for an incident with 10,000 related sensor records (the
+correlation benchmark's busy incident); the overview over a demo store generated and
+ingested here. The issue's target for the overview is the 10-million-event demo; ingesting
+that on a shared 2-core machine takes far longer than a benchmark run, so ``run(events=...)``
+says which size was used (``make bench`` default: 1,000,000). Times are the median of several
+requests through FastAPI's TestClient, after one warm-up request.
+"""
+
+import importlib.util
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from socpilot.api import Workspace
+from socpilot.correlate import correlate, list_incidents
+from socpilot.demo import generate
+from socpilot.web import create_app
+
+HERE = Path(__file__).resolve().parent
+DEMO_EVENTS = 1_000_000
+RUNS = 7
+
+
+def _sibling(name: str) -> Any:
+    """Another benchmark module of this folder (they are files, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def median_seconds(get: Callable[[], Any], runs: int = RUNS) -> tuple[float, Any]:
+    """Median wall time of ``runs`` calls after one warm-up, and the last response."""
+    response = get()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = get()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), response
+
+
+def incident_page(tmp: Path) -> list[dict[str, Any]]:
+    ws = Workspace.open(tmp)
+    correlate(ws, _sibling("bench_correlate").busy_incident(ws))
+    case = list_incidents(ws)[0]
+    client = TestClient(create_app(tmp))
+    took, response = median_seconds(lambda: client.get(f"/incidents/{case.id}"))
+    assert response.status_code == 200, response.text[:200]
+    return [{"name": "incident page, incident with 10,000 related sensor records", "value": took * 1000,
+             "unit": "ms", "target": "< 300 ms", "met": took < 0.3},
+            {"name": "incident page size", "value": len(response.content) / 1024, "unit": "KiB", "target": ""}]
+
+
+def overview_page(tmp: Path, events: int) -> list[dict[str, Any]]:
+    manifest = generate(tmp / "demo", hosts=max(16, events // 25_000), days=7, events=events, seed=1,
+                        start=datetime(2026, 11, 2))
+    ws = Workspace.open(tmp / "home")
+    started = time.perf_counter()
+    report = ws.ingest([manifest.raw_dir])
+    ingest = time.perf_counter() - started
+    client = TestClient(create_app(ws.home))
+    took, response = median_seconds(lambda: client.get("/"), runs=5)
+    assert response.status_code == 200, response.text[:200]
+    return [{"name": f"overview page, demo store of {report.records:,} events", "value": took * 1000, "unit": "ms",
+             "target": "< 1,000 ms (on 10,000,000 events)", "met": took < 1},
+            {"name": f"(building that store: ingest of {report.records:,} events)", "value": ingest, "unit": "s",
+             "target": ""}]
+
+
+def run(events: int = DEMO_EVENTS) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = incident_page(Path(tmp))
+    with tempfile.TemporaryDirectory() as tmp:
+        rows += overview_page(Path(tmp), events)
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run(int(sys.argv[1]) if len(sys.argv) > 1 else DEMO_EVENTS):
+        print(row)
