@@ -7,7 +7,7 @@ never seen on the 212 hosts in 30 days") and cites the events that broke it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
@@ -17,6 +17,8 @@ import yaml
 from socpilot.api import Workspace
 from socpilot.baseline.learn import ensure_tables, lookup
 from socpilot.baseline.profiles import profiles
+from socpilot.detect.alerts import ensure_tables as ensure_alert_tables
+from socpilot.detect.alerts import save as save_alerts
 from socpilot.model.alert import Alert, Entity, alert_id
 from socpilot.store.query import parse, run_query
 
@@ -59,8 +61,13 @@ def anomaly_specs() -> dict[str, dict[str, Any]]:
     return yaml.safe_load(files("socpilot.baseline").joinpath("anomalies.yml").read_text())
 
 
-def find_anomalies(ws: Workspace, since: datetime | None = None, window_days: int = 30) -> list[Alert]:
-    """Anomaly alerts for everything first seen at or after ``since`` (default: the newest day)."""
+def find_anomalies(ws: Workspace, since: datetime | None = None, window_days: int = 30,
+                   save: bool = True) -> list[Alert]:
+    """Anomaly alerts for everything first seen at or after ``since`` (default: the newest day).
+
+    They are stored with detection's alerts (``save``), so incidents, narratives and answers
+    that cite them cite something that exists.
+    """
     ensure_tables(ws)
     with ws.store.catalog(read_only=True) as con:
         bounds = run_query(con, _NEWEST)[0]
@@ -92,4 +99,8 @@ def find_anomalies(ws: Workspace, since: datetime | None = None, window_days: in
                 alerts.append(anomaly.to_alert(spec, row["last_seen"]))
     finally:
         events.close()
+    if save and alerts:
+        with ws.store.catalog() as con:
+            ensure_alert_tables(con)
+            save_alerts(con, alerts, datetime.now(UTC))
     return alerts
