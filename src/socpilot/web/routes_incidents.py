@@ -8,7 +8,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 
 from socpilot.copilot import list_actions
-from socpilot.correlate import IncidentNotFound, incident, list_incidents, set_status, stored_alerts
+from socpilot.correlate import (
+    EvidenceMissing,
+    IncidentNotFound,
+    incident,
+    list_incidents,
+    set_status,
+    stored_alerts,
+)
 from socpilot.feedback import add_note, list_notes, list_verdicts, record_verdict
 from socpilot.web.audit import read_audit
 from socpilot.web.charts import entity_graph, timeline
@@ -78,6 +85,8 @@ def incident_routes(console: Console) -> APIRouter:
             return incident(ws, incident_id)
         except IncidentNotFound:
             raise HTTPException(404, f"no incident {incident_id}") from None
+        except EvidenceMissing as exc:
+            raise HTTPException(409, str(exc)) from None
 
     def change_status(user: User, incident_id: str, status: str) -> Any:
         before = load(incident_id).status
@@ -99,6 +108,8 @@ def incident_routes(console: Console) -> APIRouter:
             doc = incident(ws, incident_id)
         except IncidentNotFound:
             return console.page(request, "missing.html", user, status_code=404, what=f"incident {incident_id}")
+        except EvidenceMissing as exc:
+            return console.page(request, "missing.html", user, status_code=409, what=f"evidence for it ({exc})")
         inc = next(i for i in list_incidents(ws) if i.id == doc.incident_id)
         history = [e for e in read_audit(ws.home, 2000) if e["target"] == doc.incident_id]
         return console.page(request, "incident.html", user, doc=doc, graph=_graph(console, inc),
