@@ -15,6 +15,7 @@ from rich.table import Table
 from socpilot.api import Workspace
 from socpilot.cli.app import HomeOption, JsonOption, app, console, emit_json
 from socpilot.detect.alerts import ensure_tables, load_alerts
+from socpilot.detect.config import rule_folders
 from socpilot.detect.coverage import coverage as coverage_rows
 from socpilot.detect.coverage import navigator_layer
 from socpilot.detect.run import compile_rules
@@ -49,7 +50,7 @@ def detect(
     """Run Sigma rules (built-in pack + --rules) over the store; new matches become alerts."""
     ws = Workspace.open(home)
     config = _config(ws.home)
-    folders = [Path(p) for p in config.get("rules", [])] + list(rules or [])
+    folders = rule_folders(ws.home) + list(rules or [])  # detect.yml folders and enabled tuning filters
     report = run_detect(ws.store, folders, include_builtin=not no_builtin, since=since, rescan=rescan,
                         placeholders=config.get("placeholders"))
     if json:

@@ -31,6 +31,7 @@ from socpilot.correlate.links import AddressBook, address_book, clock_skew, pers
 from socpilot.correlate.risk import RiskContext
 from socpilot.correlate.schema import NarrativeDocument
 from socpilot.correlate.settings import Settings, hub_threshold, load_settings
+from socpilot.feedback.suppress import list_suppressions, split_suppressed
 from socpilot.inventory import Asset, Identity, import_inventory, load_assets, load_identities
 from socpilot.model.alert import Alert, Entity
 from socpilot.store.query import run_query
@@ -145,6 +146,8 @@ def correlate(ws: Workspace, alerts: Sequence[Alert] | None = None, inventory: S
     started = time.perf_counter()
     settings = load_settings(**overrides)
     given = list(stored_alerts(ws) if alerts is None else alerts)
+    # Suppressed alerts stay stored and listed (``socpilot suppress list``) but open no incident.
+    given, _suppressed = split_suppressed(given, list_suppressions(ws))
     alerts = usable(given)
     by_id = {a.id: a for a in alerts}
     assets, identities = _inventory(ws, inventory)
