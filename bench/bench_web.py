@@ -38,15 +38,20 @@ def _sibling(name: str) -> Any:
     return module
 
 
-def median_seconds(get: Callable[[], Any], runs: int = RUNS) -> tuple[float, Any]:
-    """Median wall time of ``runs`` calls after one warm-up, and the last response."""
+def median_seconds(get: Callable[[], Any], runs: int = RUNS) -> tuple[float, float, Any]:
+    """Median wall and CPU time of ``runs`` calls after one warm-up, and the last response.
+
+    The machine may be shared: CPU time (this process, where TestClient runs the app) says
+    what a request costs whatever else runs.
+    """
     response = get()
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         response = get()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), response
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus), response
 
 
 def incident_page(tmp: Path) -> list[dict[str, Any]]:
@@ -54,10 +59,11 @@ def incident_page(tmp: Path) -> list[dict[str, Any]]:
     correlate(ws, _sibling("bench_correlate").busy_incident(ws))
     case = list_incidents(ws)[0]
     client = TestClient(create_app(tmp))
-    took, response = median_seconds(lambda: client.get(f"/incidents/{case.id}"))
+    took, cpu, response = median_seconds(lambda: client.get(f"/incidents/{case.id}"))
     assert response.status_code == 200, response.text[:200]
     return [{"name": "incident page, incident with 10,000 related sensor records", "value": took * 1000,
              "unit": "ms", "target": "< 300 ms", "met": took < 0.3},
+            {"name": "incident page, CPU time", "value": cpu * 1000, "unit": "ms", "target": ""},
             {"name": "incident page size", "value": len(response.content) / 1024, "unit": "KiB", "target": ""}]
 
 
@@ -69,10 +75,11 @@ def overview_page(tmp: Path, events: int) -> list[dict[str, Any]]:
     report = ws.ingest([manifest.raw_dir])
     ingest = time.perf_counter() - started
     client = TestClient(create_app(ws.home))
-    took, response = median_seconds(lambda: client.get("/"), runs=5)
+    took, cpu, response = median_seconds(lambda: client.get("/"), runs=5)
     assert response.status_code == 200, response.text[:200]
     return [{"name": f"overview page, demo store of {report.records:,} events", "value": took * 1000, "unit": "ms",
              "target": "< 1,000 ms (on 10,000,000 events)", "met": took < 1},
+            {"name": "overview page, CPU time", "value": cpu * 1000, "unit": "ms", "target": ""},
             {"name": f"(building that store: ingest of {report.records:,} events)", "value": ingest, "unit": "s",
              "target": ""}]
 
