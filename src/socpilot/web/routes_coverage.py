@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
-import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from socpilot.attack.knowledge import KnowledgeBase, load, parent_of
 from socpilot.correlate import stored_alerts
+from socpilot.detect.config import rule_folders
 from socpilot.detect.coverage import coverage, navigator_layer
 from socpilot.detect.loader import rule_files
 from socpilot.detect.run import compile_rules
@@ -21,14 +21,6 @@ from socpilot.web.users import User
 FIRED_COLOR = "#f87171"  # the console's .cell.fired red, so the layer reads like the page
 
 RuleKey = tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
-
-
-def rule_folders(home: Path) -> list[Path]:
-    """The workspace's extra rule folders: ``rules`` in ``<home>/detect.yml``, as ``socpilot detect`` reads it."""
-    path = home / "detect.yml"
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    folders = loaded.get("rules") if isinstance(loaded, dict) else None
-    return [Path(str(p)) for p in folders] if isinstance(folders, list) else []
 
 
 def rules_key(folders: Sequence[Path]) -> RuleKey:
