@@ -26,6 +26,7 @@ from socpilot.detect.logsources import Where
 from socpilot.detect.matches import Match
 
 CHUNK = 120  # rules per SELECT: long enough to amortise the pass, short enough for the planner
+PRECHECK_ROWS = 20_000  # above this, evaluating a rule costs more than planning it: no literal pre-check
 # Normalized columns copied into every group table: they name an alert's entities.
 ENTITY_COLUMNS = (
     "host_name", "user_name", "target_user_name", "src_ip", "dst_ip", "process_guid", "process_path",
@@ -69,11 +70,16 @@ def scan(con: duckdb.DuckDBPyConnection, relation: exp.Expression, rules: Iterab
     if result.rows_scanned:
         for where, members in sorted(groups.items(), key=lambda kv: str(kv[0])):
             # The group's own rows first: otherwise DuckDB may run every rule over the whole table.
-            if _group_table(con, where):
-                # Planning a rule costs more than running it on a small table: only rules whose
-                # required literals occur in the group's values reach DuckDB.
-                texts = _column_texts(con, set().union(*(r.columns for r in members)))
-                feasible = [r for r in members if _feasible(r.condition, texts)]
+            symbols = set().union(*(r.columns for r in members), {"f:" + f for f in extras[where]})
+            rows = _group_table(con, where, symbols)
+            if rows:
+                feasible = members
+                if rows <= PRECHECK_ROWS:
+                    # Planning a rule costs more than running it on a small table: only rules whose
+                    # required literals occur in the group's values reach DuckDB.
+                    clauses = {r.key: required_literals(r.condition) for r in members}
+                    texts = _column_texts(con, {c for cs in clauses.values() for cl in cs for c, _ in cl})
+                    feasible = [r for r in members if _feasible(clauses[r.key], texts)]
                 result.skipped += len(members) - len(feasible)
                 for start in range(0, len(feasible), CHUNK):
                     _evaluate(con, feasible[start:start + CHUNK], extras[where], result)
@@ -119,13 +125,15 @@ def required_literals(node: exp.Expression) -> list[list[tuple[str, str]]]:
     return []
 
 
-def _feasible(condition: exp.Expression, texts: dict[str, str]) -> bool:
-    return all(any(literal in texts.get(column, "") for column, literal in clause)
-               for clause in required_literals(condition))
+def _feasible(clauses: list[list[tuple[str, str]]], texts: dict[str, str]) -> bool:
+    return all(any(literal in texts.get(column, "") for column, literal in clause) for clause in clauses)
 
 
-def _group_table(con: duckdb.DuckDBPyConnection, where: Where) -> int:
-    select = exp.select(exp.Star()).from_(TABLE)
+def _group_table(con: duckdb.DuckDBPyConnection, where: Where, symbols: set[str]) -> int:
+    """The group's rows, with only the columns its rules read."""
+    columns = [exp.column(c) for c in ("id", "time", *ENTITY_COLUMNS)]
+    columns += [exp.column(s, quoted=True) for s in sorted(symbols)]
+    select = exp.select(*columns).from_(TABLE)
     in_group = where_expression(where, symbolic=True)
     if in_group is not None:
         select = select.where(in_group)
