@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import orjson
+import pyarrow as pa
 from sqlglot import exp
 
 from socpilot.detect import alerts as alert_store
@@ -134,6 +135,11 @@ def detect(store: Store, rule_paths: Iterable[Path] = (), include_builtin: bool 
         stored = _stored_matches(cat, list(aggregated))
         new_alerts += _aggregate_alerts(compiled, stored, tags)
         cat.execute("BEGIN")
+        if rescan and compiled.rules:
+            # A full rescan recomputes these rules' alerts: what a new filter removes must go.
+            rule_ids = sorted({r.meta.id for r in compiled.rules} | {m.id for m, _ in compiled.correlations})
+            cat.execute(exp.delete("alerts").where(exp.column("rule_id").isin(
+                *[exp.Placeholder() for _ in rule_ids])).sql("duckdb"), rule_ids)
         report.alerts = alert_store.save(cat, new_alerts, now)
         if since is None and todo:
             cat.executemany("INSERT OR REPLACE INTO detect_scans VALUES (?, ?, ?)", [(ruleset, p, now) for p in todo])
@@ -160,11 +166,20 @@ def _aggregated_rules(compiled: Compiled) -> dict[str, list[str]]:
 def _keep_matches(cat: duckdb.DuckDBPyConnection, kept: list[tuple[str, Match]]) -> None:
     if not kept:
         return
-    cat.executemany(
-        "INSERT OR REPLACE INTO detect_matches VALUES (?, ?, ?, ?, ?)",
-        [(rid, m.event_id, m.time, orjson.dumps(m.entities).decode(), orjson.dumps(m.values).decode())
-         for rid, m in kept],
-    )
+    # One Arrow batch: executemany pays a round trip per row (~20 ms here), minutes at 100k matches.
+    table = pa.table({
+        "rule_id": [rid for rid, _ in kept], "event_id": [m.event_id for _, m in kept],
+        "time": pa.array([m.time for _, m in kept], pa.timestamp("us", tz="UTC")),
+        "entities": [orjson.dumps(m.entities).decode() for _, m in kept],
+        "values": [orjson.dumps(m.values).decode() for _, m in kept],
+    })
+    cat.register("socpilot_kept_matches", table)
+    try:
+        insert = exp.insert(exp.select(exp.Star()).from_("socpilot_kept_matches"), "detect_matches")
+        insert.set("alternative", "REPLACE")
+        cat.execute(insert.sql("duckdb"))
+    finally:
+        cat.unregister("socpilot_kept_matches")
 
 
 def _stored_matches(cat: duckdb.DuckDBPyConnection, rule_ids: list[str]) -> dict[str, list[Match]]:
