@@ -5,7 +5,10 @@ materialises a temporary table of the events some group wants, holding only the
 values the rules read: a source field is extracted (and lower-cased) once, and only
 for rows of the groups that read it, because decoding the ``fields`` map is what
 costs. Each group then evaluates its rules over that table in chunks of one SELECT:
-one boolean column per rule, rows kept where any rule matched. A rule that fails at
+one boolean column per rule, rows kept where any rule matched. On small groups a
+rule reaches DuckDB only if the literals it cannot match without occur somewhere in
+the group's values (``required_literals``): planning costs more than matching there.
+A rule that fails at
 run time (e.g. a regular expression DuckDB rejects) is found by evaluating its chunk
 rule by rule, and reported; the other rules still run.
 """
