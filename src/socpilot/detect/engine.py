@@ -8,9 +8,8 @@ costs. Each group then evaluates its rules over that table in chunks of one SELE
 one boolean column per rule, rows kept where any rule matched. On small groups a
 rule reaches DuckDB only if the literals it cannot match without occur somewhere in
 the group's values (``required_literals``): planning costs more than matching there.
-A rule that fails at
-run time (e.g. a regular expression DuckDB rejects) is found by evaluating its chunk
-rule by rule, and reported; the other rules still run.
+A rule that fails at run time (e.g. a regular expression DuckDB rejects) is found by
+evaluating its chunk rule by rule, and reported; the other rules still run.
 """
 
 from __future__ import annotations
