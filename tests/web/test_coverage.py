@@ -122,3 +122,21 @@ def test_hostile_rule_titles_stay_escaped_and_an_edited_rule_set_recompiles(tmp_
                                       encoding="utf-8")
     assert rules_key([rules]) != key
     assert "T1552.001" in {r["technique"] for r in covered_techniques([rules])}
+
+
+def test_coverage_page_in_chromium_breaks_no_csp_rule_and_downloads_the_layer(browser, serve,  # type: ignore[no-untyped-def]
+                                                                               demo_ws: Workspace) -> None:
+    errors: list[str] = []
+    with serve(create_app(demo_ws.home)) as base:
+        page = browser.new_page(accept_downloads=True)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(base + "/coverage")
+        assert page.locator(".matrix .col").count() == len(load().tactics())
+        assert page.locator(".matrix .cell.fired").count() > 0
+        with page.expect_download() as download:
+            page.click("text=Export ATT&CK Navigator layer")
+        layer = download.value.path().read_text()
+        assert '"domain": "enterprise-attack"' in layer
+        page.close()
+    assert errors == []
