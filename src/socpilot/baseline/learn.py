@@ -14,7 +14,7 @@ from typing import Any
 
 from socpilot.api import Workspace
 from socpilot.baseline.profiles import profiles
-from socpilot.store.query import parse, run_query
+from socpilot.store.query import parse, run_query, table_exists
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS baseline (
@@ -92,7 +92,6 @@ _LOOKUP = parse(
     "WHERE profile = ? AND entity = ? AND last_seen >= ? AND first_seen <= ? ORDER BY n DESC, value"
 )
 _NEWEST = parse("SELECT max(last_seen) AS newest FROM baseline")
-_HAS_BASELINE = parse("SELECT table_name FROM information_schema.tables WHERE table_name = 'baseline'")
 
 
 def lookup(ws: Workspace, profile: str, entity: str, window_days: int = 30,
@@ -102,7 +101,7 @@ def lookup(ws: Workspace, profile: str, entity: str, window_days: int = 30,
     if profile not in profiles():
         raise KeyError(f"unknown profile {profile!r}; known: {', '.join(profiles())}")
     with ws.store.catalog(read_only=True) as con:
-        if not run_query(con, _HAS_BASELINE):
+        if not table_exists(con, "baseline"):
             return []
         end = as_of or run_query(con, _NEWEST)[0]["newest"]
         if end is None:

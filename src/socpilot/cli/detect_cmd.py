@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 import typer
-import yaml
 from rich.table import Table
 
 from socpilot.api import Workspace
 from socpilot.cli.app import HomeOption, JsonOption, app, console, emit_json
 from socpilot.detect.alerts import ensure_tables, load_alerts
-from socpilot.detect.config import rule_folders
+from socpilot.detect.config import detect_config, rule_folders
 from socpilot.detect.coverage import coverage as coverage_rows
 from socpilot.detect.coverage import navigator_layer
 from socpilot.detect.run import compile_rules
@@ -29,15 +28,6 @@ rules_app = typer.Typer(help="Sigma rule sets: check what loads and what does no
 app.add_typer(rules_app, name="rules")
 
 
-def _config(home: Path) -> dict[str, Any]:
-    """``detect.yml`` in the workspace: ``rules`` (folders) and ``placeholders`` (name -> values)."""
-    path = home / "detect.yml"
-    if not path.is_file():
-        return {}
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return loaded if isinstance(loaded, dict) else {}
-
-
 @app.command()
 def detect(
     rules: RulesOption = None,
@@ -49,7 +39,7 @@ def detect(
 ) -> None:
     """Run Sigma rules (built-in pack + --rules) over the store; new matches become alerts."""
     ws = Workspace.open(home)
-    config = _config(ws.home)
+    config = detect_config(ws.home)
     folders = rule_folders(ws.home) + list(rules or [])  # detect.yml folders and enabled tuning filters
     report = run_detect(ws.store, folders, include_builtin=not no_builtin, since=since, rescan=rescan,
                         placeholders=config.get("placeholders"))
@@ -142,7 +132,7 @@ def coverage(
 ) -> None:
     """ATT&CK techniques the enabled rules cover."""
     ws = Workspace.open(home)
-    folders = [Path(p) for p in _config(ws.home).get("rules", [])] + list(rules or [])
+    folders = [Path(p) for p in detect_config(ws.home).get("rules", [])] + list(rules or [])
     rows = coverage_rows(compile_rules(folders, include_builtin=not no_builtin))
     if navigator is not None:
         navigator.write_bytes(orjson.dumps(navigator_layer(rows), option=orjson.OPT_INDENT_2))

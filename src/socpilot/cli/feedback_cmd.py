@@ -132,6 +132,8 @@ def tune(
     json: JsonOption = False,
 ) -> None:
     """Suggest the Sigma filter that removes a rule's false positives, back-tested on stored alerts."""
+    from sigma.rule import SigmaRule
+
     from socpilot.correlate import list_incidents, stored_alerts
     from socpilot.detect.config import rule_folders
     from socpilot.detect.loader import load
@@ -141,7 +143,7 @@ def tune(
 
     ws = Workspace.open(home)
     found = next(((r.title, r.logsource) for _, r in load(rule_folders(ws.home)).rules()
-                  if str(r.id) == rule), None)
+                  if isinstance(r, SigmaRule) and str(r.id) == rule), None)
     if found is None:
         raise typer.BadParameter(f"no enabled rule has id {rule}")
     title, logsource = found

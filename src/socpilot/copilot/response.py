@@ -22,7 +22,7 @@ from socpilot.api import Workspace
 from socpilot.inventory import load_assets, load_identities
 from socpilot.inventory.names import normalise_host, normalise_user
 from socpilot.model.alert import LEVEL_RANK, Alert
-from socpilot.store.query import parse, run_query
+from socpilot.store.query import parse, run_query, table_exists
 
 Status = Literal["proposed", "approved", "rejected"]
 
@@ -34,7 +34,6 @@ CREATE TABLE IF NOT EXISTS actions (
     context VARCHAR, breaks VARCHAR, evidence VARCHAR[], status VARCHAR, proposed_at TIMESTAMPTZ,
     decided_by VARCHAR, decided_at TIMESTAMPTZ, reason VARCHAR)
 """
-_HAS_ACTIONS = parse("SELECT table_name FROM information_schema.tables WHERE table_name = 'actions'")
 _BY_INCIDENT = parse("SELECT * FROM actions WHERE incident_id = ? ORDER BY proposed_at, id")
 _ALL = parse("SELECT * FROM actions ORDER BY proposed_at DESC, id")
 _IDS = parse("SELECT id FROM actions")
@@ -152,7 +151,7 @@ def propose(ws: Workspace, options: list[ProposedAction]) -> list[ProposedAction
 
 def list_actions(ws: Workspace, incident_id: str | None = None) -> list[ProposedAction]:
     with ws.store.catalog(read_only=True) as con:
-        if not run_query(con, _HAS_ACTIONS):
+        if not table_exists(con, "actions"):
             return []
         rows = run_query(con, _BY_INCIDENT, [incident_id]) if incident_id else run_query(con, _ALL)
     return [ProposedAction(**{k: v for k, v in r.items() if v is not None}) for r in rows]

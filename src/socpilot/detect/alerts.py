@@ -20,6 +20,7 @@ from sqlglot import exp
 from socpilot.detect.compiler import RuleMeta
 from socpilot.detect.matches import Match
 from socpilot.model.alert import LEVEL_RANK, Alert, Entity, alert_id
+from socpilot.store.query import insert_arrow
 
 MAX_EVIDENCE = 1000  # event ids kept per alert; count keeps the true total
 
@@ -118,13 +119,7 @@ def save(con: duckdb.DuckDBPyConnection, alerts: Iterable[Alert], at: datetime) 
         "document": [a.model_dump_json() for a in batch],
         "detected_at": [at] * len(batch),
     })
-    con.register("socpilot_new_alerts", table)
-    try:
-        insert = exp.insert(exp.select(exp.Star()).from_("socpilot_new_alerts"), "alerts")
-        insert.set("alternative", "REPLACE")
-        con.execute(insert.sql("duckdb"))
-    finally:
-        con.unregister("socpilot_new_alerts")
+    insert_arrow(con, table, "alerts")
     return len(batch)
 
 

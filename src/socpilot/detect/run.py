@@ -32,6 +32,7 @@ from socpilot.detect.loader import load
 from socpilot.detect.matches import Match
 from socpilot.detect.sensors import sensor_alerts
 from socpilot.model.alert import Alert
+from socpilot.store.query import insert_arrow
 
 if TYPE_CHECKING:  # only a type here; importing it first would close an import cycle in store/ingest
     from socpilot.store.store import Store
@@ -167,19 +168,12 @@ def _keep_matches(cat: duckdb.DuckDBPyConnection, kept: list[tuple[str, Match]])
     if not kept:
         return
     # One Arrow batch: executemany pays a round trip per row (~20 ms here), minutes at 100k matches.
-    table = pa.table({
+    insert_arrow(cat, pa.table({
         "rule_id": [rid for rid, _ in kept], "event_id": [m.event_id for _, m in kept],
         "time": pa.array([m.time for _, m in kept], pa.timestamp("us", tz="UTC")),
         "entities": [orjson.dumps(m.entities).decode() for _, m in kept],
         "values": [orjson.dumps(m.values).decode() for _, m in kept],
-    })
-    cat.register("socpilot_kept_matches", table)
-    try:
-        insert = exp.insert(exp.select(exp.Star()).from_("socpilot_kept_matches"), "detect_matches")
-        insert.set("alternative", "REPLACE")
-        cat.execute(insert.sql("duckdb"))
-    finally:
-        cat.unregister("socpilot_kept_matches")
+    }), "detect_matches")
 
 
 def _stored_matches(cat: duckdb.DuckDBPyConnection, rule_ids: list[str]) -> dict[str, list[Match]]:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from socpilot.api import Workspace
 from socpilot.model.alert import Alert
-from socpilot.store.query import parse, run_query
+from socpilot.store.query import parse, run_query, table_exists
 
 MAX_DAYS = 90  # a suppression that never expires is a silent rule change
 
@@ -23,7 +23,6 @@ CREATE TABLE IF NOT EXISTS suppressions (
     id VARCHAR PRIMARY KEY, rule_id VARCHAR, entity_kind VARCHAR, entity_value VARCHAR, owner VARCHAR,
     reason VARCHAR, created_at TIMESTAMPTZ, expires_at TIMESTAMPTZ)
 """
-_EXISTS = parse("SELECT table_name FROM information_schema.tables WHERE table_name = 'suppressions'")
 _ALL = parse("SELECT * FROM suppressions ORDER BY created_at")
 _ADD = parse("INSERT OR REPLACE INTO suppressions VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -66,7 +65,7 @@ def add_suppression(ws: Workspace, rule_id: str, entity_kind: str, entity_value:
 
 def list_suppressions(ws: Workspace) -> list[Suppression]:
     with ws.store.catalog(read_only=True) as con:
-        if not run_query(con, _EXISTS):
+        if not table_exists(con, "suppressions"):
             return []
         return [Suppression(**r) for r in run_query(con, _ALL)]
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from socpilot.api import Workspace
-from socpilot.store.query import parse, run_query
+from socpilot.store.query import parse, run_query, table_exists
 
 VerdictKind = Literal["true_positive", "benign", "false_positive"]
 TargetKind = Literal["alert", "incident"]
@@ -18,7 +18,6 @@ CREATE TABLE IF NOT EXISTS verdicts (
     target_kind VARCHAR, target_id VARCHAR, verdict VARCHAR, reason VARCHAR, who VARCHAR, decided_at TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS notes (incident_id VARCHAR, text VARCHAR, who VARCHAR, written_at TIMESTAMPTZ);
 """
-_TABLES = parse("SELECT table_name FROM information_schema.tables WHERE table_name IN ('verdicts', 'notes')")
 _VERDICTS_OF = parse("SELECT * FROM verdicts WHERE target_kind = ? AND target_id = ? ORDER BY decided_at")
 _ALL_VERDICTS = parse("SELECT * FROM verdicts ORDER BY decided_at")
 _NOTES_OF = parse("SELECT * FROM notes WHERE incident_id = ? ORDER BY written_at")
@@ -42,11 +41,6 @@ class Note(BaseModel):
     at: datetime
 
 
-def _tables(ws: Workspace) -> set[str]:
-    with ws.store.catalog(read_only=True) as con:
-        return {r["table_name"] for r in run_query(con, _TABLES)}
-
-
 def record_verdict(ws: Workspace, kind: TargetKind, target_id: str, verdict: VerdictKind, who: str,
                    reason: str) -> Verdict:
     entry = Verdict(target_kind=kind, target_id=target_id, verdict=verdict, reason=reason.strip(), who=who.strip(),
@@ -67,15 +61,15 @@ def add_note(ws: Workspace, incident_id: str, text: str, who: str) -> Note:
 
 
 def list_verdicts(ws: Workspace, kind: TargetKind | None = None, target_id: str | None = None) -> list[Verdict]:
-    if "verdicts" not in _tables(ws):
-        return []
     with ws.store.catalog(read_only=True) as con:
+        if not table_exists(con, "verdicts"):
+            return []
         rows = run_query(con, _VERDICTS_OF, [kind, target_id]) if kind and target_id else run_query(con, _ALL_VERDICTS)
     return [Verdict(at=r.pop("decided_at"), **r) for r in rows]
 
 
 def list_notes(ws: Workspace, incident_id: str) -> list[Note]:
-    if "notes" not in _tables(ws):
-        return []
     with ws.store.catalog(read_only=True) as con:
+        if not table_exists(con, "notes"):
+            return []
         return [Note(at=r.pop("written_at"), **r) for r in run_query(con, _NOTES_OF, [incident_id])]

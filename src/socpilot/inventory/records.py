@@ -21,7 +21,7 @@ from sqlglot import exp
 from socpilot.api import Workspace
 from socpilot.inventory.model import Asset, Identity
 from socpilot.inventory.names import normalise_host, normalise_user
-from socpilot.store.query import parse, run_query
+from socpilot.store.query import run_query, table_exists
 
 Kind = Literal["assets", "identities"]
 _COLUMNS: dict[str, dict[str, list[str]]] = yaml.safe_load(
@@ -31,7 +31,6 @@ _BOOL_FIELDS = {"privileged", "mfa_enrolled"}
 _TRUE = {"1", "true", "yes", "y", "enrolled", "enabled", "on"}
 _FALSE = {"0", "false", "no", "n", "not enrolled", "disabled", "off", ""}
 
-_TABLE_EXISTS = parse("SELECT table_name FROM information_schema.tables WHERE table_name = ?")
 _DDL = """
 CREATE TABLE IF NOT EXISTS assets (
     hostname VARCHAR PRIMARY KEY, ips VARCHAR[], mac VARCHAR, os VARCHAR, role VARCHAR, owner VARCHAR,
@@ -160,8 +159,7 @@ def import_inventory(ws: Workspace, path: Path, kind: Kind | None = None) -> dic
 def _table_rows(ws: Workspace, table: str) -> list[dict[str, Any]]:
     """Rows of an inventory table; read-only, so it works beside an open query session."""
     with ws.store.catalog(read_only=True) as con:
-        present = run_query(con, _TABLE_EXISTS, [table])
-        return run_query(con, exp.select("*").from_(table)) if present else []
+        return run_query(con, exp.select("*").from_(table)) if table_exists(con, table) else []
 
 
 def load_assets(ws: Workspace) -> list[Asset]:

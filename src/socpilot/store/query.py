@@ -24,3 +24,24 @@ def run_query(con: duckdb.DuckDBPyConnection, tree: exp.Expr,
 def parse(sql: str) -> exp.Expr:
     """Parse our own SQL text (constants in code, never user input) into a tree."""
     return sqlglot.parse_one(sql, dialect="duckdb")
+
+
+_TABLE_EXISTS = parse("SELECT table_name FROM information_schema.tables WHERE table_name = ?")
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether a catalog table exists: readers open the catalog read-only and cannot create it."""
+    return bool(run_query(con, _TABLE_EXISTS, [name]))
+
+
+def insert_arrow(con: duckdb.DuckDBPyConnection, table: Any, target: str, replace: bool = True) -> None:
+    """Insert an Arrow table in one statement (executemany pays a round trip per row)."""
+    name = f"socpilot_batch_{target}"
+    con.register(name, table)
+    try:
+        insert = exp.insert(exp.select(exp.Star()).from_(name), target)
+        if replace:
+            insert.set("alternative", "REPLACE")
+        con.execute(insert.sql("duckdb"))
+    finally:
+        con.unregister(name)
