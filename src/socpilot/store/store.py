@@ -25,6 +25,7 @@ except ImportError:  # Windows
 
 from socpilot.ingest.quarantine import Quarantined
 from socpilot.model.event import EVENT_ARROW_SCHEMA
+from socpilot.store.query import table_exists
 from socpilot.store.writer import PartInfo
 
 _CATALOG_DDL = """
@@ -62,10 +63,19 @@ class Store:
         self.staging_dir = home / "store" / "staging"
         self.catalog_path = home / "catalog.duckdb"
         self.events_dir.mkdir(parents=True, exist_ok=True)
-        with self.catalog() as con:
-            con.execute(_CATALOG_DDL)
+        if not self._has_catalog():
+            with self.catalog() as con:
+                con.execute(_CATALOG_DDL)
 
     # -- catalog ---------------------------------------------------------------
+    def _has_catalog(self) -> bool:
+        """Whether the catalog exists with its tables, asked read-only: opening a workspace to read it
+        must not need the write handle DuckDB refuses beside another process's (or session's) reader."""
+        if not self.catalog_path.exists():
+            return False
+        with self.catalog(read_only=True) as con:
+            return all(table_exists(con, name) for name in ("inputs", "parts", "quarantine"))
+
     @contextmanager
     def catalog(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection to the catalog (DuckDB allows one writer process)."""
