@@ -2,7 +2,8 @@
 
 A Windows host's addresses come from its own events: the reporting IP when the
 source gives one, and the local side of the connections it makes (Sysmon 3 and
-filtering-platform events record the host's own address as the source).
+filtering-platform events record the host's own address as the source); and from
+logons on other hosts that name it as their workstation (a host without Sysmon).
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ _HOST_ADDRESSES = parse(
     "UNION ALL "
     "SELECT host_name AS host, src_ip AS ip, count(*) AS n FROM events "
     "WHERE source = 'windows' AND class_name = 'network' AND host_name IS NOT NULL AND src_ip IS NOT NULL "
-    "AND (direction IS NULL OR direction <> 'inbound') GROUP BY 1, 2"
+    "AND (direction IS NULL OR direction <> 'inbound') GROUP BY 1, 2 "
+    "UNION ALL "
+    # a network logon elsewhere names the workstation it came from and that workstation's address
+    "SELECT fields['WorkstationName'] AS host, src_ip AS ip, count(*) AS n FROM events "
+    "WHERE source = 'windows' AND class_name = 'authentication' AND fields['WorkstationName'] IS NOT NULL "
+    "AND src_ip IS NOT NULL GROUP BY 1, 2"
 )
 _HOSTS = parse("SELECT DISTINCT host_name AS host FROM events WHERE host_name IS NOT NULL")
 _ACCOUNTS = parse(
