@@ -1,4 +1,4 @@
-"""On the demo: baselines flag the attack's first-seen process tree and stay quiet on the background."""
+"""On the demo: baselines flag the attack's first-seen process tree and domain and stay quiet on the background."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ def test_the_attack_tree_is_new_and_the_background_is_quiet(demo_run, demo_ws: W
     found = find_anomalies(demo_ws, since=attack_day, save=False)
     trees = {a.group_key for a in found if a.rule_id.endswith("new_parent_child")}
     assert "*|winword.exe > powershell.exe" in trees
+    domains = {a.group_key for a in found if a.rule_id.endswith("new_domain")}
+    assert f"*|{demo_run.manifest.facts['c2_domain']}" in domains
     attack_ids = {orjson.loads(line)["id"] for line in demo_run.manifest.ground_truth.read_bytes().splitlines()
                   if line.strip()}
     background = [a for a in found if not set(a.event_ids) & attack_ids]
