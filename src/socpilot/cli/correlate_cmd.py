@@ -81,7 +81,7 @@ def incidents_command(
         return
     table = Table(title=f"{len(incidents)} incidents")
     for col in ("id", "severity", "risk", "status", "alerts", "first seen", "ATT&CK", "title"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # a narrow terminal wraps values instead of cutting them
     for i in incidents:
         table.add_row(i.id, i.severity, f"{i.risk:g}", i.status, str(i.alert_count), f"{i.first_seen:%Y-%m-%d %H:%M}",
                       " > ".join(i.tactics), _cell(i.title))
