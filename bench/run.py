@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
         except Exception:  # a broken benchmark is reported, not fatal
             rows, error = [], traceback.format_exc(limit=3)
         took = time.perf_counter() - started
-        lines = [f"## {area}", "", f"Ran in {took:.1f} s.", ""]
+        lines = [f"## {area}", "", f"Ran {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, in {took:.1f} s.", ""]
         if error:
             lines += ["Failed:", "", "```", error.strip(), "```", ""]
         if rows:
@@ -75,7 +75,7 @@ def main(argv: list[str]) -> int:
     header = [
         "# socpilot benchmarks",
         "",
-        f"Measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} on {_machine()} by `make bench`.",
+        f"Measured on {_machine()} by `make bench` (`make bench AREAS=\"detect web\"` reruns some; each section says when).",
         "Targets come from the issues; a timing is a measurement on this machine, never a test assertion.",
         "",
     ]
