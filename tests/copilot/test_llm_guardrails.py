@@ -67,3 +67,23 @@ def test_a_reranking_can_only_reorder_the_given_candidates() -> None:
     assert rerank_techniques(injected, HOSTILE, candidates) == candidates
     honest = obeying({"technique_ids": ["T1204.002", "T1059.001", "T1027"]})
     assert rerank_techniques(honest, "Word spawned PowerShell", candidates) == ["T1204.002", "T1059.001", "T1027"]
+
+
+def test_grammar_schemas_bound_every_string_and_list_so_a_small_model_must_close_them() -> None:
+    from socpilot.copilot.llm.local import MAX_ITEMS, MAX_STRING, bounded
+    from socpilot.hunt.query import HuntQuery
+
+    schema = bounded(HuntQuery.model_json_schema())
+
+    def walk(node: object) -> list[dict[str, object]]:
+        if isinstance(node, dict):
+            return [node, *(n for v in node.values() for n in walk(v))]
+        if isinstance(node, list):
+            return [n for v in node for n in walk(v)]
+        return []
+
+    nodes = walk(schema)
+    strings = [n for n in nodes if n.get("type") == "string" and "enum" not in n and "const" not in n]
+    arrays = [n for n in nodes if n.get("type") == "array"]
+    assert strings and all(n["maxLength"] == MAX_STRING for n in strings)
+    assert arrays and all(n["maxItems"] == MAX_ITEMS for n in arrays)

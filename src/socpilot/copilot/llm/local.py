@@ -18,6 +18,28 @@ def packaged_model_path(cache_dir: Path | None = None) -> Path | None:
     return Path(packaged.assemble(target))
 
 
+MAX_STRING = 200
+MAX_ITEMS = 12
+
+
+def bounded(schema: Any) -> Any:
+    """The schema with every string and array given an upper bound.
+
+    A small model can loop inside an unbounded string until it runs out of tokens, and a
+    truncated reply is not JSON; bounds in the grammar make it close what it opens.
+    """
+    if isinstance(schema, list):
+        return [bounded(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: bounded(v) for k, v in schema.items()}
+    if out.get("type") == "string" and "enum" not in out and "const" not in out:
+        out.setdefault("maxLength", MAX_STRING)
+    if out.get("type") == "array":
+        out.setdefault("maxItems", MAX_ITEMS)
+    return out
+
+
 class LlamaCpp:
     name = "llama-cpp"
 
@@ -30,7 +52,7 @@ class LlamaCpp:
     def complete(self, system: str, user: str, schema: dict[str, Any] | None = None) -> str:
         from llama_cpp import LlamaGrammar
 
-        grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False) if schema else None
+        grammar = LlamaGrammar.from_json_schema(json.dumps(bounded(schema)), verbose=False) if schema else None
         out = self._llama.create_chat_completion(
             messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
             grammar=grammar, temperature=0, max_tokens=self.max_tokens)
