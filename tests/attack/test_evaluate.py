@@ -64,7 +64,7 @@ def test_micro_f1_from_a_fixed_mapper(tmp_path: Path) -> None:
     ])
     records, _ = read_corpus(path)
 
-    def mapper(text: str, top: int = 10) -> list[Mapping]:
+    def mapper(text: str, top: int = 10, **_: object) -> list[Mapping]:
         return [Mapping("T1059.003", "Windows Command Shell", 2.0, ["test"]),
                 Mapping("T1059.001", "PowerShell", 1.9, ["test"]),  # same parent: counted once
                 Mapping("T1490", "Inhibit System Recovery", 1.7, ["test"]),
@@ -92,6 +92,27 @@ def test_eval_command_reports_the_numbers_as_json(corpus: Path) -> None:
     doc = orjson.loads(result.stdout)
     assert (doc["records"], doc["skipped"], doc["top1"], doc["top3"]) == (4, 3, 3, 3)
     assert doc["top3_recall"] == 0.75 and doc["masked"] is False
+
+
+def test_eval_command_scores_without_examples_when_asked(corpus: Path) -> None:
+    result = CliRunner().invoke(app, ["eval", "attack", "--data", str(corpus), "--no-examples", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = orjson.loads(result.stdout)
+    assert doc["examples"] is False and doc["records"] == 4
+    table = CliRunner().invoke(app, ["eval", "attack", "--data", str(corpus), "--no-examples"])
+    assert "(no examples)" in table.stdout
+
+
+def test_a_record_that_is_a_packaged_example_is_scored_with_itself_left_out(data: Path, tmp_path: Path) -> None:
+    seen: list[tuple[str, ...]] = []
+
+    def mapper(text: str, top: int = 10, examples: bool = True, exclude_examples: tuple[str, ...] = ()) -> list[Mapping]:
+        seen.append(tuple(exclude_examples))
+        return []
+
+    records, _ = read_corpus(data / "attack-text" / "splunk-detections.jsonl")
+    evaluate(records[:3], mapper=mapper)
+    assert seen == [(r.id,) for r in records[:3]]
 
 
 def test_eval_command_masked_and_table_output(corpus: Path) -> None:

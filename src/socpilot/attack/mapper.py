@@ -7,7 +7,9 @@ Three kinds of evidence add up to a technique's score:
   weight and scaled so the best technique scores 1;
 - names and ids: the technique's name spelled out in the text, or its id;
 - cues: curated patterns (tools, command-line idioms, API calls, event ids, cloud API
-  names) from ``cues.yaml``, each pointing at techniques with a weight.
+  names) from ``cues.yaml``, each pointing at techniques with a weight;
+- examples: the public detections and report sentences nearest to the text vote for the
+  techniques their authors tagged them with (``examples.py``).
 
 Smaller terms refine the ranking: a tactic named in the text, support from sibling
 sub-techniques that also match, and a popularity prior from ATT&CK's procedure examples.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +29,7 @@ from typing import Any
 
 from socpilot.attack.bm25 import Bm25
 from socpilot.attack.cues import Cue, load_cues
+from socpilot.attack.examples import packaged
 from socpilot.attack.knowledge import KnowledgeBase, Technique, load
 from socpilot.attack.text import terms, words
 
@@ -36,6 +40,7 @@ SHORT_NAME_BONUS = 0.2  # a one-word name ("Rootkit", "Services") is weaker evid
 ID_BONUS = 2.0  # the text cites the technique id itself
 TACTIC_BONUS = 0.15  # the text names one of the technique's tactics
 FAMILY_SUPPORT = 0.15  # share of the two best relatives' scores
+EXAMPLE_WEIGHT = 1.5  # the most voted technique of the nearest examples; chosen leaving each example out in turn
 PRIOR = 0.1  # how much a technique family's use by real adversaries (ATT&CK procedure examples) counts
 EVIDENCE_TERMS = 6
 MAX_CHARS = 100_000  # a longer text (a whole log file pasted in) is cut: past this it adds noise, not evidence
@@ -120,10 +125,13 @@ def popularity(techniques: tuple[Technique, ...]) -> tuple[float, ...]:
     return tuple(math.log1p(uses[t.parent_id]) / top for t in techniques)
 
 
-def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
+def map_text(text: str, top: int = 5, event: Any = None, examples: bool = True,
+             exclude_examples: Collection[str] = ()) -> list[Mapping]:
     """Rank techniques for ``text`` (plus the salient fields of ``event``, if given).
 
     ``event`` may be an Event, an Alert, or any mapping; its string values are read as text.
+    ``examples=False`` scores on ATT&CK's text and the cues alone; ``exclude_examples`` names
+    labelled examples to ignore (an evaluation scoring a text that is itself an example).
     """
     if event is not None:
         text = f"{text}\n{event_text(event)}"
@@ -172,6 +180,8 @@ def map_text(text: str, top: int = 5, event: Any = None) -> list[Mapping]:
 
     scores = _with_family_support(idx, scores, evidence)
     scores = {number: score + PRIOR * idx.prior[number] for number, score in scores.items()}
+    if examples:
+        _add_example_votes(idx, query, exclude_examples, scores, evidence)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], idx.techniques[item[0]].id))[:top]
     surface = _surface_words(text)
     results = []
@@ -204,6 +214,19 @@ def _with_family_support(idx: _Index, scores: dict[int, float], evidence: dict[i
                 evidence.setdefault(number, []).append(
                     "related: " + ", ".join(idx.techniques[n].id for n in relatives))
     return out
+
+
+def _add_example_votes(idx: _Index, query: list[str], exclude: Collection[str], scores: dict[int, float],
+                       evidence: dict[int, list[str]]) -> None:
+    """Add the nearest labelled examples' votes, naming the two closest voters as evidence."""
+    for tid, vote in packaged(frozenset(idx.number)).votes(query, exclude=exclude).items():
+        number = idx.number.get(tid)  # a parent outside the active set is not returned
+        if number is None:
+            continue
+        scores[number] = scores.get(number, 0.0) + EXAMPLE_WEIGHT * vote.weight
+        for example, similarity in vote.examples[:2]:
+            evidence.setdefault(number, []).append(
+                f"example: '{example.title}' ({example.id}, similarity {similarity:.2f})")
 
 
 def behaviour_text(text: str) -> str:

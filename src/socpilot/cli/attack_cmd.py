@@ -106,18 +106,22 @@ def eval_attack(
                                        help="JSONL with name, description and techniques (or techniques_v18).")],
     masked: Annotated[bool, typer.Option("--masked", help="Strip technique ids and names from the text first.")]
     = False,
+    examples: Annotated[bool, typer.Option("--examples/--no-examples",
+                                           help="Let the labelled examples vote (records that are examples "
+                                                "themselves are scored with themselves left out).")] = True,
     json: JsonOption = False,
 ) -> None:
     """Top-1/top-3 recall and micro-F1 of the ATT&CK mapper at parent-technique level."""
-    report = evaluate_file(data, masked=masked)
+    report = evaluate_file(data, masked=masked, examples=examples)
     if json:
-        emit_json({"data": str(data), **report.to_dict()})
+        emit_json({"data": str(data), "examples": examples, **report.to_dict()})
         return
-    _print_report(data, report)
+    _print_report(data, report, examples)
 
 
-def _print_report(data: Path, report: Report) -> None:
-    table = Table("metric", "value", title=f"{data.name}{' (masked)' if report.masked else ''}")
+def _print_report(data: Path, report: Report, examples: bool) -> None:
+    notes = [note for note, on in (("masked", report.masked), ("no examples", not examples)) if on]
+    table = Table("metric", "value", title=data.name + "".join(f" ({note})" for note in notes))
     table.add_row("records", f"{report.records:,}")
     if report.skipped:
         table.add_row("skipped lines", f"{report.skipped:,}")
