@@ -27,7 +27,10 @@ from socpilot.attack.bm25 import Bm25
 from socpilot.attack.knowledge import parent_of
 from socpilot.attack.text import terms
 
-NEIGHBOURS = 10  # examples that vote; chosen leaving each shared corpus record out in turn
+# Examples that vote, and BM25's length normalisation (examples range from a rule title to a
+# long description): both chosen leaving each shared corpus record out in turn.
+NEIGHBOURS = 15
+LENGTH_NORMALISATION = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,22 +70,32 @@ class ExampleBank:
     @classmethod
     def build(cls, examples: Iterable[Example]) -> ExampleBank:
         kept = tuple(examples)
-        return cls(kept, Bm25.build([terms(f"{e.name} {e.description}") for e in kept]),
+        return cls(kept, Bm25.build([terms(f"{e.name} {e.description}") for e in kept], b=LENGTH_NORMALISATION),
                    {e.id: n for n, e in enumerate(kept)})
 
     def votes(self, query: list[str], k: int = NEIGHBOURS, exclude: Collection[str] = ()) -> dict[str, Vote]:
-        """Technique id -> vote of the ``k`` examples nearest to the query terms.
+        """Technique id -> vote of the ``k`` examples nearest to the query terms (BM25).
 
-        A neighbour votes for each technique it is labelled with and for their parents, so
-        neighbours that agree on the behaviour but differ on the sub-technique still add up.
         ``exclude`` names example ids to leave out (an evaluation scoring a record that is
         itself an example).
         """
         scores = self.index.scores(query)
-        for example_id in exclude:
-            scores.pop(self.numbers.get(example_id, -1), None)
-        ranked = heapq.nlargest(k, scores.items(), key=itemgetter(1))
-        if not ranked:
+        for number in self.excluded(exclude):
+            scores.pop(number, None)
+        return self.tally(heapq.nlargest(k, scores.items(), key=itemgetter(1)))
+
+    def excluded(self, ids: Collection[str]) -> list[int]:
+        """Positions of the examples named by ``ids`` (unknown ids are ignored)."""
+        return [self.numbers[i] for i in ids if i in self.numbers]
+
+    def tally(self, ranked: list[tuple[int, float]]) -> dict[str, Vote]:
+        """Votes of ranked neighbours (example position, similarity), best first.
+
+        Each neighbour's vote is its similarity over the best one's. A neighbour votes for
+        each technique it is labelled with and for their parents, so neighbours that agree
+        on the behaviour but differ on the sub-technique still add up.
+        """
+        if not ranked or ranked[0][1] <= 0:
             return {}
         best = ranked[0][1]
         tally: dict[str, float] = {}

@@ -9,7 +9,9 @@ Three kinds of evidence add up to a technique's score:
 - cues: curated patterns (tools, command-line idioms, API calls, event ids, cloud API
   names) from ``cues.yaml``, each pointing at techniques with a weight;
 - examples: the public detections and report sentences nearest to the text vote for the
-  techniques their authors tagged them with (``examples.py``).
+  techniques their authors tagged them with (``examples.py``);
+- meaning, only with the ``embed`` extra installed: a sentence-embedding model's nearest
+  technique descriptions and examples (``embeddings.py``).
 
 Smaller terms refine the ranking: a tactic named in the text, support from sibling
 sub-techniques that also match, and a popularity prior from ATT&CK's procedure examples.
@@ -27,9 +29,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from socpilot.attack import embeddings
 from socpilot.attack.bm25 import Bm25
 from socpilot.attack.cues import Cue, load_cues
-from socpilot.attack.examples import packaged
+from socpilot.attack.examples import NEIGHBOURS, packaged
 from socpilot.attack.knowledge import KnowledgeBase, Technique, load
 from socpilot.attack.text import terms, words
 
@@ -41,6 +44,9 @@ ID_BONUS = 2.0  # the text cites the technique id itself
 TACTIC_BONUS = 0.15  # the text names one of the technique's tactics
 FAMILY_SUPPORT = 0.15  # share of the two best relatives' scores
 EXAMPLE_WEIGHT = 1.5  # the most voted technique of the nearest examples; chosen leaving each example out in turn
+DENSE_WEIGHT = 0.5  # the technique whose description is nearest in meaning (embed extra only)
+DENSE_EXAMPLE_WEIGHT = 0.5  # the most voted technique of the examples nearest in meaning (embed extra only)
+DENSE_TECHNIQUES = 10  # techniques the description similarity ranks, the best scaled to 1 and the 11th to 0
 PRIOR = 0.1  # how much a technique family's use by real adversaries (ATT&CK procedure examples) counts
 EVIDENCE_TERMS = 6
 MAX_CHARS = 100_000  # a longer text (a whole log file pasted in) is cut: past this it adds noise, not evidence
@@ -126,12 +132,13 @@ def popularity(techniques: tuple[Technique, ...]) -> tuple[float, ...]:
 
 
 def map_text(text: str, top: int = 5, event: Any = None, examples: bool = True,
-             exclude_examples: Collection[str] = ()) -> list[Mapping]:
+             exclude_examples: Collection[str] = (), dense: bool = True) -> list[Mapping]:
     """Rank techniques for ``text`` (plus the salient fields of ``event``, if given).
 
     ``event`` may be an Event, an Alert, or any mapping; its string values are read as text.
     ``examples=False`` scores on ATT&CK's text and the cues alone; ``exclude_examples`` names
     labelled examples to ignore (an evaluation scoring a text that is itself an example).
+    ``dense=False`` leaves the embedding model out even when the ``embed`` extra is installed.
     """
     if event is not None:
         text = f"{text}\n{event_text(event)}"
@@ -182,6 +189,8 @@ def map_text(text: str, top: int = 5, event: Any = None, examples: bool = True,
     scores = {number: score + PRIOR * idx.prior[number] for number, score in scores.items()}
     if examples:
         _add_example_votes(idx, query, exclude_examples, scores, evidence)
+    if dense and (model := dense_index()) is not None:
+        _add_meaning(idx, model, text, exclude_examples, scores, evidence)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], idx.techniques[item[0]].id))[:top]
     surface = _surface_words(text)
     results = []
@@ -227,6 +236,38 @@ def _add_example_votes(idx: _Index, query: list[str], exclude: Collection[str], 
         for example, similarity in vote.examples[:2]:
             evidence.setdefault(number, []).append(
                 f"example: '{example.title}' ({example.id}, similarity {similarity:.2f})")
+
+
+@lru_cache(maxsize=1)
+def dense_index() -> embeddings.DenseIndex | None:
+    """The embedding model with the vectors of every technique and example, or None without the extra."""
+    if not embeddings.available():
+        return None
+    idx = index()
+    bank = packaged(frozenset(idx.number))
+    return embeddings.build([f"{t.name}. {t.description}" for t in idx.techniques],
+                            [f"{e.name} {e.description}".strip() for e in bank.examples])
+
+
+def _add_meaning(idx: _Index, model: embeddings.DenseIndex, text: str, exclude: Collection[str],
+                 scores: dict[int, float], evidence: dict[int, list[str]]) -> None:
+    """Add the techniques and examples nearest to ``text`` in the embedding space."""
+    vector = model.encode(text)
+    ranked = model.nearest_techniques(vector, DENSE_TECHNIQUES + 1)
+    best, floor = ranked[0][1], ranked[-1][1]
+    for number, similarity in ranked[:-1]:
+        share = (similarity - floor) / (best - floor) if best > floor else 1.0
+        scores[number] = scores.get(number, 0.0) + DENSE_WEIGHT * share
+        evidence.setdefault(number, []).append(f"meaning: cosine {similarity:.2f} with the technique's description")
+    bank = packaged(frozenset(idx.number))
+    for tid, vote in bank.tally(model.nearest_examples(vector, NEIGHBOURS, bank.excluded(exclude))).items():
+        voted = idx.number.get(tid)
+        if voted is None:
+            continue
+        scores[voted] = scores.get(voted, 0.0) + DENSE_EXAMPLE_WEIGHT * vote.weight
+        example, similarity = vote.examples[0]
+        evidence.setdefault(voted, []).append(
+            f"example by meaning: '{example.title}' ({example.id}, similarity {similarity:.2f})")
 
 
 def behaviour_text(text: str) -> str:
