@@ -54,9 +54,9 @@ class UnsupportedRule(Exception):
 class FieldSource(Protocol):
     """Where a Sigma field's value lives: ``lowered`` asks for the value in lower case."""
 
-    def field(self, name: str, lowered: bool) -> exp.Expression: ...
+    def field(self, name: str, lowered: bool) -> exp.Expr: ...
 
-    def keywords(self) -> exp.Expression:
+    def keywords(self) -> exp.Expr:
         """The lowered text that Sigma keyword (field-less) searches look in."""
         ...
 
@@ -77,7 +77,7 @@ _COMPARE = {
 _RE2_UNSUPPORTED = ("(?=", "(?!", "(?<=", "(?<!", "(?>", "\\1", "\\2", "\\3", "*+", "++", "?+")
 
 
-def convert(tree: object, source: FieldSource, negated: bool = False) -> exp.Expression:
+def convert(tree: object, source: FieldSource, negated: bool = False) -> exp.Expr:
     """Compile a pySigma condition tree (``SigmaCondition.parsed``) into a boolean expression."""
     if isinstance(tree, ConditionAND):
         return exp.and_(*(_paren(convert(a, source, negated)) for a in tree.args), copy=False)
@@ -94,17 +94,17 @@ def convert(tree: object, source: FieldSource, negated: bool = False) -> exp.Exp
     raise UnsupportedRule(f"condition element {type(tree).__name__} is not supported")
 
 
-def _paren(e: exp.Expression) -> exp.Expression:
+def _paren(e: exp.Expr) -> exp.Expr:
     return e if isinstance(e, exp.Paren | exp.Coalesce | exp.Not) else exp.Paren(this=e)
 
 
-def _null_safe(e: exp.Expression) -> exp.Expression:
+def _null_safe(e: exp.Expr) -> exp.Expr:
     if isinstance(e, exp.Is):
         return e
     return exp.Coalesce(this=e, expressions=[exp.false()])
 
 
-def _field_value(field: str | None, value: SigmaType, source: FieldSource) -> exp.Expression:
+def _field_value(field: str | None, value: SigmaType, source: FieldSource) -> exp.Expr:
     if field is None:
         return _keyword(value, source)
     if isinstance(value, SigmaExpansion):
@@ -135,7 +135,7 @@ def _field_value(field: str | None, value: SigmaType, source: FieldSource) -> ex
     raise UnsupportedRule(f"value type {type(value).__name__} (field {field}) is not supported")
 
 
-def _keyword(value: SigmaType, source: FieldSource) -> exp.Expression:
+def _keyword(value: SigmaType, source: FieldSource) -> exp.Expr:
     if isinstance(value, SigmaExpansion):
         return exp.or_(*(_paren(_keyword(v, source)) for v in value.values), copy=False)
     if isinstance(value, SigmaString | SigmaNumber):
@@ -147,14 +147,14 @@ def _keyword(value: SigmaType, source: FieldSource) -> exp.Expression:
         if parts[-1] != SpecialChars.WILDCARD_MULTI:
             parts.append(SpecialChars.WILDCARD_MULTI)
         anywhere = SigmaString()
-        anywhere.s = tuple(parts)
+        anywhere.s = parts
         return string_match(source.keywords(), anywhere, lowered=True)
     if isinstance(value, SigmaRegularExpression):
         return regex_match(source.keywords(), value)
     raise UnsupportedRule(f"keyword of type {type(value).__name__} is not supported")
 
 
-def _field_reference(field: str, ref: SigmaFieldReference, source: FieldSource) -> exp.Expression:
+def _field_reference(field: str, ref: SigmaFieldReference, source: FieldSource) -> exp.Expr:
     left = source.field(field, lowered=True)
     right = source.field(ref.field, lowered=True)
     if ref.starts_with and ref.ends_with:
@@ -166,11 +166,11 @@ def _field_reference(field: str, ref: SigmaFieldReference, source: FieldSource) 
     return exp.EQ(this=left, expression=right)
 
 
-def _number(n: SigmaNumber) -> exp.Expression:
+def _number(n: SigmaNumber) -> exp.Expr:
     return exp.Literal.number(n.number)
 
 
-def string_match(column: exp.Expression, value: SigmaString, lowered: bool) -> exp.Expression:
+def string_match(column: exp.Expr, value: SigmaString, lowered: bool) -> exp.Expr:
     """Equality, contains, prefix, suffix or LIKE, the cheapest that expresses the Sigma string."""
     parts: list[str | SpecialChars] = []
     for part in value.s:
@@ -211,7 +211,7 @@ def _like_part(part: str | SpecialChars) -> str:
     return part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def regex_match(column: exp.Expression, value: SigmaRegularExpression) -> exp.Expression:
+def regex_match(column: exp.Expr, value: SigmaRegularExpression) -> exp.Expr:
     """An unanchored RE2 search; Sigma's flags become an inline ``(?ims)`` group (portable)."""
     pattern = str(value.regexp)
     for marker in _RE2_UNSUPPORTED:

@@ -71,7 +71,7 @@ class CompiledRule:
     key: str  # unique per (rule, target)
     meta: RuleMeta
     target: Target
-    condition: exp.Expression  # over symbolic columns
+    condition: exp.Expr  # over symbolic columns
     columns: frozenset[str]
 
 
@@ -105,32 +105,32 @@ class SymbolicSource:
             return ("lc:" if lowered else "c:") + column
         return ("l:" if lowered else "f:") + self.target.field_key(field_name)
 
-    def field(self, name: str, lowered: bool) -> exp.Expression:
+    def field(self, name: str, lowered: bool) -> exp.Expr:
         symbol = self.name(name, lowered)
         self.used.add(symbol)
         return exp.column(symbol, quoted=True)
 
-    def keywords(self) -> exp.Expression:
+    def keywords(self) -> exp.Expr:
         self.used.add("kw")
         return exp.column("kw", quoted=True)
 
 
-def store_expression(symbol: str) -> exp.Expression:
+def store_expression(symbol: str) -> exp.Expr:
     """The store expression a symbolic column stands for."""
     if symbol == "kw":
         return exp.Lower(this=exp.column("raw"))
     kind, _, name = symbol.partition(":")
     if kind in ("c", "lc"):
-        value: exp.Expression = exp.column(name)
+        value: exp.Expr = exp.column(name)
     else:
         value = exp.Bracket(this=exp.column("fields"), expressions=[exp.Literal.string(name)])
     return exp.Lower(this=value) if kind in ("l", "lc") else value
 
 
 def where_expression(where: tuple[tuple[str, tuple[str, ...]], ...],
-                     symbolic: bool = False) -> exp.Expression | None:
+                     symbolic: bool = False) -> exp.Expr | None:
     """The scan filter of a target over store columns (``symbolic``: source fields as ``f:X`` columns)."""
-    parts: list[exp.Expression] = []
+    parts: list[exp.Expr] = []
     for column, values in where:
         if column.startswith("fields."):
             symbol = "f:" + column[len("fields."):]

@@ -59,8 +59,7 @@ def fields_used(rule: SigmaCorrelationRule) -> list[str]:
 def evaluate(rule: SigmaCorrelationRule, matches_by_rule: Mapping[str, Sequence[Match]],
              field_key: Callable[[str, str], str]) -> list[Hit]:
     """Run one correlation rule. ``field_key(base_rule_id, sigma_field)`` names the value in ``Match.values``."""
-    if not isinstance(rule.condition, SigmaCorrelationCondition):
-        raise UnsupportedCorrelation("extended (boolean) correlation conditions are not supported")
+    _condition(rule)  # extended (boolean) conditions are rejected before any work
     if rule.type not in _EVALUATORS:
         raise UnsupportedCorrelation(f"correlation type {rule.type} is not supported")
     bases = referenced_ids(rule)
@@ -77,6 +76,13 @@ def evaluate(rule: SigmaCorrelationRule, matches_by_rule: Mapping[str, Sequence[
         for window in _EVALUATORS[rule.type](rule, items, span, bases, field_key):
             hits.append(Hit(key, tuple(m for _, m in window)))
     return hits
+
+
+def _condition(rule: SigmaCorrelationRule) -> SigmaCorrelationCondition:
+    """The rule's plain (count) condition; extended (boolean) conditions are not supported."""
+    if not isinstance(rule.condition, SigmaCorrelationCondition):
+        raise UnsupportedCorrelation("extended (boolean) correlation conditions are not supported")
+    return rule.condition
 
 
 def _group_key(rule: SigmaCorrelationRule, base: str, m: Match,
@@ -124,14 +130,16 @@ def _windows(items: Window, span: timedelta, satisfied: Callable[[Window], bool]
 
 def _event_count(rule: SigmaCorrelationRule, items: Window, span: timedelta, bases: list[str],
                  field_key: Callable[[str, str], str]) -> list[Window]:
-    op, threshold = _OPS[rule.condition.op], rule.condition.count
+    condition = _condition(rule)
+    op, threshold = _OPS[condition.op], condition.count
     return _windows(items, span, lambda w: op(len(w), threshold))
 
 
 def _value_count(rule: SigmaCorrelationRule, items: Window, span: timedelta, bases: list[str],
                  field_key: Callable[[str, str], str]) -> list[Window]:
-    op, threshold = _OPS[rule.condition.op], rule.condition.count
-    fieldref = rule.condition.fieldref
+    condition = _condition(rule)
+    op, threshold = _OPS[condition.op], condition.count
+    fieldref = condition.fieldref
     name = fieldref[0] if isinstance(fieldref, list) else fieldref
     if not name:
         raise UnsupportedCorrelation("value_count needs condition.field")
@@ -144,7 +152,8 @@ def _value_count(rule: SigmaCorrelationRule, items: Window, span: timedelta, bas
 
 def _temporal(rule: SigmaCorrelationRule, items: Window, span: timedelta, bases: list[str],
               field_key: Callable[[str, str], str]) -> list[Window]:
-    op, threshold = _OPS[rule.condition.op], rule.condition.count
+    condition = _condition(rule)
+    op, threshold = _OPS[condition.op], condition.count
     return _windows(items, span, lambda w: op(len({b for b, _ in w}), threshold))
 
 

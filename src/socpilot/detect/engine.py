@@ -46,7 +46,7 @@ class ScanResult:
     skipped: int = 0  # rules not evaluated: a literal they require occurs nowhere in their events
 
 
-def parquet_relation(paths: Sequence[str]) -> exp.Expression:
+def parquet_relation(paths: Sequence[str]) -> exp.Expr:
     """The events of some store parts (paths come from the catalog, quoted by sqlglot)."""
     files = exp.Array(expressions=[exp.Literal.string(p) for p in paths])
     return exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[files]))
@@ -56,7 +56,7 @@ TABLE = "socpilot_scan"
 GROUP_TABLE = "socpilot_scan_group"
 
 
-def scan(con: duckdb.DuckDBPyConnection, relation: exp.Expression, rules: Iterable[CompiledRule],
+def scan(con: duckdb.DuckDBPyConnection, relation: exp.Expr, rules: Iterable[CompiledRule],
          since: datetime | None = None, value_fields: dict[str, set[str]] | None = None) -> ScanResult:
     """Run ``rules`` over ``relation``; ``value_fields`` (rule key -> source fields) are returned per match."""
     result = ScanResult()
@@ -102,7 +102,7 @@ def _column_texts(con: duckdb.DuckDBPyConnection, symbols: set[str]) -> dict[str
     return {s: text or "" for s, text in zip(ordered, row, strict=True)}
 
 
-def required_literals(node: exp.Expression) -> list[list[tuple[str, str]]]:
+def required_literals(node: exp.Expr) -> list[list[tuple[str, str]]]:
     """Clauses a row must satisfy for the condition to hold: each lists (column, literal) alternatives.
 
     Sound, not complete: a condition part that needs no literal (regex, NOT, numbers)
@@ -146,7 +146,7 @@ def _group_table(con: duckdb.DuckDBPyConnection, where: Where, symbols: set[str]
     return int(count[0]) if count else 0
 
 
-def _materialise(con: duckdb.DuckDBPyConnection, relation: exp.Expression,
+def _materialise(con: duckdb.DuckDBPyConnection, relation: exp.Expr,
                  groups: dict[Where, list[CompiledRule]], extras: dict[Where, set[str]],
                  since: datetime | None) -> int:
     readers: dict[str, list[Where]] = defaultdict(list)  # symbolic column -> groups that read it
@@ -155,7 +155,7 @@ def _materialise(con: duckdb.DuckDBPyConnection, relation: exp.Expression,
         for symbol in set().union(*(r.columns for r in members), {"f:" + f for f in extras[where]},
                                   where_symbols(where)):
             readers[symbol].append(where)
-    projections: list[exp.Expression] = [exp.column(c) for c in ("id", "time", *ENTITY_COLUMNS)]
+    projections: list[exp.Expr] = [exp.column(c) for c in ("id", "time", *ENTITY_COLUMNS)]
     projections += [exp.column(c) for c in sorted(selectors - {"id", "time", *ENTITY_COLUMNS})]
     for symbol, wheres in sorted(readers.items()):
         value = store_expression(symbol)
@@ -176,7 +176,7 @@ def _materialise(con: duckdb.DuckDBPyConnection, relation: exp.Expression,
     return int(count[0]) if count else 0
 
 
-def _any_of(wheres: list[Where]) -> exp.Expression:
+def _any_of(wheres: list[Where]) -> exp.Expr:
     conditions = [where_expression(w) for w in wheres]
     if any(c is None for c in conditions):
         return exp.true()
@@ -207,7 +207,7 @@ def _evaluate(con: duckdb.DuckDBPyConnection, chunk: list[CompiledRule], extra: 
 
 def _select(con: duckdb.DuckDBPyConnection, chunk: list[CompiledRule],
             extra: set[str]) -> tuple[list[tuple[Any, ...]], list[str]]:
-    projections: list[exp.Expression] = [exp.column(c) for c in ("id", "time", *ENTITY_COLUMNS)]
+    projections: list[exp.Expr] = [exp.column(c) for c in ("id", "time", *ENTITY_COLUMNS)]
     projections += [exp.column("f:" + f, quoted=True) for f in sorted(extra)]
     projections += [exp.alias_(r.condition, f"r{i}", quoted=True, copy=False) for i, r in enumerate(chunk)]
     # copy=False throughout: the trees are only read, and copying them costs more than rendering.

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from socpilot.detect.attack import AttackTags
 from socpilot.detect.compiler import Compiled, RuleMeta, compile_all
 from socpilot.detect.engine import parquet_relation, scan
 from socpilot.detect.loader import load
+from socpilot.detect.logsources import Target
 from socpilot.detect.matches import Match
 from socpilot.detect.sensors import sensor_alerts
 from socpilot.model.alert import Alert
@@ -188,7 +190,7 @@ def _stored_matches(cat: duckdb.DuckDBPyConnection, rule_ids: list[str]) -> dict
 
 
 def _aggregate_alerts(compiled: Compiled, stored: dict[str, list[Match]], tags: AttackTags) -> list[Alert]:
-    first_target = {}
+    first_target: dict[str, Target] = {}
     for r in compiled.rules:
         first_target.setdefault(r.meta.id, r.target)
 
@@ -205,8 +207,7 @@ def _aggregate_alerts(compiled: Compiled, stored: dict[str, list[Match]], tags: 
         found += _hit_alerts(meta, hits, tags)
     for r in compiled.rules:
         if r.meta.extension is not None and r.meta.id in stored and r.key.endswith("#0"):
-            hits = extensions.evaluate(r.meta.extension, stored[r.meta.id],
-                                       lambda name, rid=r.meta.id: field_key(rid, name))
+            hits = extensions.evaluate(r.meta.extension, stored[r.meta.id], partial(field_key, r.meta.id))
             found += _hit_alerts(r.meta, hits, tags)
     return found
 

@@ -25,7 +25,7 @@ _LEVELS = {1: "informational", 2: "low", 3: "medium", 4: "high", 5: "critical", 
 _COLUMNS = ("id", "time", "source", "product", "finding_title", "finding_uid", "severity", *ENTITY_KINDS)
 
 
-def sensor_alerts(con: duckdb.DuckDBPyConnection, relation: exp.Expression, since: datetime | None) -> list[Any]:
+def sensor_alerts(con: duckdb.DuckDBPyConnection, relation: exp.Expr, since: datetime | None) -> list[Any]:
     select = exp.select(*(exp.column(c) for c in _COLUMNS)).from_(relation.copy()).where(
         exp.EQ(this=exp.column("class_name"), expression=exp.Placeholder()))
     params: list[Any] = [EventClass.DETECTION.label]
