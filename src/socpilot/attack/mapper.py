@@ -44,8 +44,10 @@ ID_BONUS = 2.0  # the text cites the technique id itself
 TACTIC_BONUS = 0.15  # the text names one of the technique's tactics
 FAMILY_SUPPORT = 0.15  # share of the two best relatives' scores
 EXAMPLE_WEIGHT = 1.5  # the most voted technique of the nearest examples; chosen leaving each example out in turn
-DENSE_WEIGHT = 0.5  # the technique whose description is nearest in meaning (embed extra only)
-DENSE_EXAMPLE_WEIGHT = 0.5  # the most voted technique of the examples nearest in meaning (embed extra only)
+# With the embed extra only: the technique whose description is nearest in meaning, and the most
+# voted technique of the examples nearest in meaning (chosen leaving each shared record out).
+DENSE_WEIGHT = 1.0
+DENSE_EXAMPLE_WEIGHT = 0.5
 DENSE_TECHNIQUES = 10  # techniques the description similarity ranks, the best scaled to 1 and the 11th to 0
 PRIOR = 0.1  # how much a technique family's use by real adversaries (ATT&CK procedure examples) counts
 EVIDENCE_TERMS = 6

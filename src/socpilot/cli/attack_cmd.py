@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from socpilot.attack import embeddings
 from socpilot.attack.evaluate import Report, evaluate_file
 from socpilot.attack.knowledge import Technique, load
 from socpilot.attack.mapper import map_text
@@ -114,7 +115,8 @@ def eval_attack(
     """Top-1/top-3 recall and micro-F1 of the ATT&CK mapper at parent-technique level."""
     report = evaluate_file(data, masked=masked, examples=examples)
     if json:
-        emit_json({"data": str(data), "examples": examples, **report.to_dict()})
+        emit_json({"data": str(data), "examples": examples, "embeddings": embeddings.available(),
+                   **report.to_dict()})
         return
     _print_report(data, report, examples)
 
