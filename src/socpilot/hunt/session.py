@@ -39,7 +39,9 @@ CAST(NULL AS VARCHAR) AS department, CAST(NULL AS VARCHAR) AS groups WHERE false
 
 
 def open_session(ws: Workspace) -> duckdb.DuckDBPyConnection:
-    con = ws.connect()
+    # An instance of its own: the settings and the lock below must not reach (or fail on) other
+    # connections to the catalog in this process, such as a second hunt served at the same time.
+    con = ws.store.connect(isolated=True)
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET parquet_metadata_cache = true")  # a session asks many questions of the same parts
     tables = {r[0] for r in con.execute(

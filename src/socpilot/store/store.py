@@ -214,7 +214,7 @@ class Store:
         return [str(self.events_dir / row[0]) for row in rows]
 
     # -- reading ---------------------------------------------------------------
-    def connect(self, parts: list[str] | None = None) -> duckdb.DuckDBPyConnection:
+    def connect(self, parts: list[str] | None = None, isolated: bool = False) -> duckdb.DuckDBPyConnection:
         """A read-only DuckDB session: the catalog opened READ_ONLY, with a temporary ``events`` view.
 
         Nothing reachable from this session can change the store: the database file is
@@ -222,9 +222,19 @@ class Store:
         ``parts``, for incremental work). Catalog tables are reachable as ``catalog.<name>``.
         Close it before writing to the catalog from the same process: DuckDB refuses a
         read-write handle while a read-only one is open.
+
+        DuckDB shares one database instance between the connections of a process to the same
+        file, and settings such as ``lock_configuration`` belong to the instance. ``isolated``
+        gives the session an in-memory instance of its own with the catalog attached, for a
+        caller that changes or locks settings (a hunting session) without touching the others.
         """
         paths = self.part_paths() if parts is None else parts
-        con = duckdb.connect(str(self.catalog_path), read_only=True)
+        if isolated:
+            con = duckdb.connect()
+            con.execute(f"ATTACH {_quote(str(self.catalog_path))} AS catalog (READ_ONLY)")
+            con.execute("USE catalog")
+        else:
+            con = duckdb.connect(str(self.catalog_path), read_only=True)
         if paths:
             con.execute("CREATE TEMP VIEW events AS SELECT * FROM read_parquet($paths)".replace(
                 "$paths", "[" + ", ".join(_quote(p) for p in paths) + "]"))
