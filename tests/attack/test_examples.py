@@ -32,6 +32,8 @@ def test_sigma_examples_keep_author_and_rule_link_as_the_licence_asks() -> None:
     sigma = [e for e in _bank().examples if e.id.startswith("sigma:")]
     assert all(e.url.startswith("https://github.com/SigmaHQ/sigma/blob/") for e in sigma)
     assert sum(bool(e.author) for e in sigma) / len(sigma) > 0.99
+    cited = next(e for e in sigma if e.author).cite(0.5)
+    assert " by " in cited and "similarity 0.50" in cited
 
 
 def test_packaged_examples_rebuild_byte_identical_from_the_shared_corpora(data: Path, tmp_path: Path) -> None:

@@ -50,6 +50,12 @@ class Example:
         text = self.name or self.description
         return text if len(text) <= 80 else text[:79] + "…"
 
+    def cite(self, similarity: float) -> str:
+        """How evidence names this example: title, author (the DRL asks Sigma rule authors be
+        credited wherever a rule's text is used), id and similarity."""
+        by = f" by {self.author}" if self.author else ""
+        return f"'{self.title}'{by} ({self.id}, similarity {similarity:.2f})"
+
 
 @dataclass(frozen=True, slots=True)
 class Vote:

@@ -237,7 +237,7 @@ def _add_example_votes(idx: _Index, query: list[str], exclude: Collection[str], 
         scores[number] = scores.get(number, 0.0) + EXAMPLE_WEIGHT * vote.weight
         for example, similarity in vote.examples[:2]:
             evidence.setdefault(number, []).append(
-                f"example: '{example.title}' ({example.id}, similarity {similarity:.2f})")
+                f"example: {example.cite(similarity)}")
 
 
 @lru_cache(maxsize=1)
@@ -269,7 +269,7 @@ def _add_meaning(idx: _Index, model: embeddings.DenseIndex, text: str, exclude: 
         scores[voted] = scores.get(voted, 0.0) + DENSE_EXAMPLE_WEIGHT * vote.weight
         example, similarity = vote.examples[0]
         evidence.setdefault(voted, []).append(
-            f"example by meaning: '{example.title}' ({example.id}, similarity {similarity:.2f})")
+            f"example by meaning: {example.cite(similarity)}")
 
 
 def behaviour_text(text: str) -> str:
