@@ -2,10 +2,10 @@
 
 The incident page is rendered for an incident with 10,000 related sensor records (the
 correlation benchmark's busy incident); the overview over a demo store generated and
-ingested here. The issue's target for the overview is the 10-million-event demo; ingesting
-that on a shared 2-core machine takes far longer than a benchmark run, so ``run(events=...)``
-says which size was used (``make bench`` default: 1,000,000). Times are the median of several
-requests through FastAPI's TestClient, after one warm-up request.
+ingested here, at the issue's target size of 10 million events (about 4 minutes of ingest on
+two cores; ``run(events=...)`` or ``python bench/bench_web.py N`` takes a smaller size for a
+quick look). Times are the median of several requests through FastAPI's TestClient, after one
+warm-up request.
 """
 
 import importlib.util
@@ -26,7 +26,7 @@ from socpilot.demo import generate
 from socpilot.web import create_app
 
 HERE = Path(__file__).resolve().parent
-DEMO_EVENTS = 1_000_000
+DEMO_EVENTS = 10_000_000
 RUNS = 7
 
 
