@@ -38,6 +38,12 @@ CREATE TABLE IF NOT EXISTS parts (
 CREATE TABLE IF NOT EXISTS quarantine (
     input_key VARCHAR, file VARCHAR, "offset" BIGINT, reason VARCHAR, head BLOB, quarantined_at TIMESTAMPTZ);
 """
+# Who reports in each part (host_name NULL: the part's events without a host), written with the
+# part: stores made before it have parts without rows here, which readers then scan instead.
+_PART_HOSTS_DDL = """
+CREATE TABLE IF NOT EXISTS part_hosts (
+    path VARCHAR, host_name VARCHAR, events BIGINT, first_seen TIMESTAMPTZ, last_seen TIMESTAMPTZ);
+"""
 
 
 class StoreBusy(RuntimeError):
@@ -65,7 +71,7 @@ class Store:
         self.events_dir.mkdir(parents=True, exist_ok=True)
         if not self._has_catalog():
             with self.catalog() as con:
-                con.execute(_CATALOG_DDL)
+                con.execute(_CATALOG_DDL + _PART_HOSTS_DDL)
 
     # -- catalog ---------------------------------------------------------------
     def _has_catalog(self) -> bool:
@@ -173,6 +179,14 @@ class Store:
             "head": pa.array([q.head for i in inputs for q in i.quarantined], pa.binary()),
             "quarantined_at": pa.array([now for i in inputs for _ in i.quarantined], pa.timestamp("us", "UTC")),
         })
+        hosts = [(p.relpath, h) for i in inputs for p in i.parts for h in p.hosts]
+        part_hosts = pa.table({
+            "path": [path for path, _ in hosts],
+            "host_name": pa.array([h[0] for _, h in hosts], pa.string()),
+            "events": pa.array([h[1] for _, h in hosts], pa.int64()),
+            "first_seen": pa.array([h[2] for _, h in hosts], pa.timestamp("us", "UTC")),
+            "last_seen": pa.array([h[3] for _, h in hosts], pa.timestamp("us", "UTC")),
+        })
         listed = pa.table({
             "key": [i.key for i in inputs],
             "display": [i.display for i in inputs],
@@ -185,8 +199,12 @@ class Store:
         con.register("new_parts", parts)
         con.register("new_quarantine", quarantine)
         con.register("new_inputs", listed)
+        con.register("new_part_hosts", part_hosts)
         con.execute("BEGIN")
         try:
+            con.execute(_PART_HOSTS_DDL)
+            con.execute("DELETE FROM part_hosts WHERE path IN (SELECT path FROM new_parts)")
+            con.execute("INSERT INTO part_hosts SELECT * FROM new_part_hosts")
             con.execute("INSERT OR REPLACE INTO parts SELECT * FROM new_parts")
             con.execute("INSERT INTO quarantine SELECT * FROM new_quarantine")
             con.execute("INSERT OR REPLACE INTO inputs SELECT * FROM new_inputs")
@@ -195,7 +213,7 @@ class Store:
             con.execute("ROLLBACK")
             raise
         finally:
-            for name in ("new_parts", "new_quarantine", "new_inputs"):
+            for name in ("new_parts", "new_quarantine", "new_inputs", "new_part_hosts"):
                 con.unregister(name)
 
     def record_unreadable(self, key: str, display: str, reason: str,

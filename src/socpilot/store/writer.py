@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from socpilot.model.event import EVENT_ARROW_SCHEMA, EVENT_COLUMNS
@@ -27,6 +28,8 @@ class PartInfo:
     rows: int
     min_time: datetime
     max_time: datetime
+    # (host name or None, events, first, last) per host in the part: who reports, without a scan
+    hosts: tuple[tuple[str | None, int, datetime, datetime], ...] = ()
 
 
 def _day(ts: datetime) -> str:
@@ -198,4 +201,20 @@ class PartWriter:
             options = {"compression": "zstd", "compression_level": 1, "use_dictionary": _DICTIONARY_COLUMNS}
         pq.write_table(table, self.staging / name, write_statistics=_STATISTICS_COLUMNS, **options)
         self.parts.append(PartInfo(name, f"source={source}/day={day}/{name}", source, day, buffer.count,
-                                   buffer.min_time, buffer.max_time))
+                                   buffer.min_time, buffer.max_time, host_summary(table)))
+
+
+def host_summary(table: pa.Table) -> tuple[tuple[str | None, int, datetime, datetime], ...]:
+    """Per host name (None for rows without one): events, first and last time, host order.
+
+    Computed on the Arrow table already in memory when a part is written, so the console's
+    "who reports, who went quiet" sums the catalog instead of scanning every event.
+    """
+    grouped = table.select(["host_name", "time"]).group_by("host_name").aggregate(
+        [("time", "count"), ("time", "min"), ("time", "max")])
+    grouped = grouped.sort_by([("host_name", "ascending")])
+    hosts = grouped.column("host_name").to_pylist()
+    counts = grouped.column("time_count").to_pylist()
+    first = pc.cast(grouped.column("time_min"), pa.timestamp("us", "UTC")).to_pylist()
+    last = pc.cast(grouped.column("time_max"), pa.timestamp("us", "UTC")).to_pylist()
+    return tuple(zip(hosts, counts, first, last, strict=True))
