@@ -25,8 +25,7 @@ import orjson
 
 from socpilot.attack import embeddings
 from socpilot.attack.evaluate import evaluate, read_corpus
-from socpilot.attack.examples import packaged
-from socpilot.attack.mapper import dense_index, index, map_text
+from socpilot.attack.mapper import dense_index, example_bank, map_text
 
 DATA = Path(os.environ.get("SOCPILOT_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 CORPORA = ("elastic-rules", "elastic-hunting", "splunk-detections")
@@ -68,7 +67,7 @@ def _accuracy_rows(name: str, path: Path) -> list[dict]:
 
 def _latency_rows() -> list[dict]:
     start = time.process_time()
-    packaged(frozenset(index().number))
+    example_bank()
     build = time.process_time() - start
     texts = []
     for line in (DATA / "attack-text" / "splunk-detections.jsonl").read_bytes().splitlines()[:200]:

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from socpilot.attack import embeddings, mapper
-from socpilot.attack.examples import packaged
 
 np = pytest.importorskip("numpy")
 
@@ -60,7 +59,7 @@ def test_nearest_examples_leave_out_the_excluded_positions() -> None:
 
 def test_mapper_adds_techniques_and_examples_nearest_in_meaning(monkeypatch: pytest.MonkeyPatch) -> None:
     idx = mapper.index()
-    bank = packaged(frozenset(idx.number))
+    bank = mapper.example_bank()
     model = _WordModel(["hibernat", "sleep", "wake"])  # a vocabulary no cue or ATT&CK name uses
     techniques = model.encode([f"{t.name}. {t.description}" for t in idx.techniques])
     examples = model.encode([f"{e.name} {e.description}" for e in bank.examples])

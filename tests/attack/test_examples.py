@@ -7,16 +7,16 @@ import importlib.util
 from importlib import resources
 from pathlib import Path
 
-from socpilot.attack.examples import Example, ExampleBank, packaged, read_examples
+from socpilot.attack.examples import Example, ExampleBank, read_examples
 from socpilot.attack.knowledge import load
-from socpilot.attack.mapper import index, map_text
+from socpilot.attack.mapper import example_bank, map_text
 from socpilot.attack.text import terms
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bank() -> ExampleBank:
-    return packaged(frozenset(index().number))
+    return example_bank()
 
 
 def test_packaged_examples_carry_only_active_v18_techniques() -> None:

@@ -32,7 +32,7 @@ from typing import Any
 from socpilot.attack import embeddings
 from socpilot.attack.bm25 import Bm25
 from socpilot.attack.cues import Cue, load_cues
-from socpilot.attack.examples import NEIGHBOURS, packaged
+from socpilot.attack.examples import NEIGHBOURS, ExampleBank, packaged
 from socpilot.attack.knowledge import KnowledgeBase, Technique, load
 from socpilot.attack.text import terms, words
 
@@ -227,10 +227,16 @@ def _with_family_support(idx: _Index, scores: dict[int, float], evidence: dict[i
     return out
 
 
+@lru_cache(maxsize=1)
+def example_bank() -> ExampleBank:
+    """The packaged examples, labels restricted to the techniques this index returns (built once)."""
+    return packaged(frozenset(index().number))
+
+
 def _add_example_votes(idx: _Index, query: list[str], exclude: Collection[str], scores: dict[int, float],
                        evidence: dict[int, list[str]]) -> None:
     """Add the nearest labelled examples' votes, naming the two closest voters as evidence."""
-    for tid, vote in packaged(frozenset(idx.number)).votes(query, exclude=exclude).items():
+    for tid, vote in example_bank().votes(query, exclude=exclude).items():
         number = idx.number.get(tid)  # a parent outside the active set is not returned
         if number is None:
             continue
@@ -246,7 +252,7 @@ def dense_index() -> embeddings.DenseIndex | None:
     if not embeddings.available():
         return None
     idx = index()
-    bank = packaged(frozenset(idx.number))
+    bank = example_bank()
     return embeddings.build([f"{t.name}. {t.description}" for t in idx.techniques],
                             [f"{e.name} {e.description}".strip() for e in bank.examples])
 
@@ -261,7 +267,7 @@ def _add_meaning(idx: _Index, model: embeddings.DenseIndex, text: str, exclude: 
         share = (similarity - floor) / (best - floor) if best > floor else 1.0
         scores[number] = scores.get(number, 0.0) + DENSE_WEIGHT * share
         evidence.setdefault(number, []).append(f"meaning: cosine {similarity:.2f} with the technique's description")
-    bank = packaged(frozenset(idx.number))
+    bank = example_bank()
     for tid, vote in bank.tally(model.nearest_examples(vector, NEIGHBOURS, bank.excluded(exclude))).items():
         voted = idx.number.get(tid)
         if voted is None:
